@@ -1,0 +1,65 @@
+"""`stripekit` command line: `stripekit sandbox serve`, `stripekit demo`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .sandbox import Sandbox
+    from .sandbox.server import serve_forever
+
+    sandbox = Sandbox(args.db, start_time=args.start_time, strict_keys=args.strict_keys)
+    base = f"http://{args.host}:{args.port}"
+    print(f"stripekit sandbox listening on {base}", flush=True)
+    print(f"  secret key: {sandbox.api_key}", flush=True)
+    print(
+        f"  storage:    {args.db or 'memory (lost on exit; use --db FILE to keep it)'}", flush=True
+    )
+    print(f"  try: curl {base}/v1/customers -u {sandbox.api_key}:", flush=True)
+    try:
+        serve_forever(sandbox.engine, args.host, args.port)
+    finally:
+        sandbox.close()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run
+
+    run()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stripekit", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sandbox = commands.add_parser("sandbox", help="the offline Stripe-compatible API")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    serve = sandbox_commands.add_parser("serve", help="serve the sandbox over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (loopback)")
+    serve.add_argument("--port", type=int, default=12111)
+    serve.add_argument("--db", default=None, help="SQLite file that keeps state across runs")
+    serve.add_argument(
+        "--strict-keys", action="store_true", help="accept only API keys the sandbox issued"
+    )
+    serve.add_argument(
+        "--start-time", type=int, default=None, help="unix time the sandbox clock starts at"
+    )
+    serve.set_defaults(func=_serve)
+
+    demo = commands.add_parser("demo", help="run a short scripted example on the sandbox")
+    demo.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Sandbox control endpoints under `/_sandbox/` (not part of Stripe's API).
+
+They let a test or a developer move the sandbox clock and issue restricted keys over
+HTTP; the same operations exist as methods on `Sandbox` for in-process use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .framework import permissions
+from .framework.context import RequestContext
+from .framework.errors import InvalidRequestError
+from .framework.routing import Route
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+
+def _int_param(params: dict[str, Any], name: str) -> int:
+    value = params.get(name)
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        if value is None:
+            raise InvalidRequestError(
+                f"Missing required param: {name}.", param=name, code="parameter_missing"
+            ) from None
+        raise InvalidRequestError(
+            f"Invalid integer: {value}", param=name, code="parameter_invalid_integer"
+        ) from None
+
+
+def get_clock(engine: Engine, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"object": "sandbox.clock", "now": ctx.now}
+
+
+def advance_clock(engine: Engine, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    if "to" in params:
+        target = _int_param(params, "to")
+        if target < ctx.now:
+            raise InvalidRequestError("The sandbox clock only moves forward.", param="to")
+        seconds = target - ctx.now
+    else:
+        seconds = _int_param(params, "seconds")
+        if seconds < 0:
+            raise InvalidRequestError("The sandbox clock only moves forward.", param="seconds")
+    now = engine.clock.advance(seconds)
+    ctx.tx.meta_put("clock_offset", repr(engine.clock.current_offset()))
+    return {"object": "sandbox.clock", "now": now}
+
+
+def create_restricted_key(
+    engine: Engine, ctx: RequestContext, params: dict[str, Any]
+) -> dict[str, Any]:
+    granted = permissions.check(params.get("permissions"))
+    key = engine.issue_key(ctx.tx, ctx.account, granted)
+    return {"object": "sandbox.restricted_key", "secret": key, "permissions": granted}
+
+
+ROUTES = [
+    Route("GET", "/_sandbox/clock", get_clock, control=True),
+    Route("POST", "/_sandbox/clock/advance", advance_clock, control=True),
+    Route("POST", "/_sandbox/restricted_keys", create_restricted_key, control=True),
+]

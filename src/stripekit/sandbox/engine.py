@@ -1,0 +1,303 @@
+"""The sans-IO core: one `handle()` that both doors (ASGI, in-process) call.
+
+It owns everything between the bytes of a request and the bytes of the answer: auth,
+routing, decoding, validation against the spec's parameter tables, idempotency, the
+per-request transaction, expansion, rendering and Stripe-shaped errors. Resources only
+see a `RequestContext` and validated params.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from . import control, resources
+from .framework import apikeys, formdecode, permissions
+from .framework import params as param_rules
+from .framework.clock import Clock
+from .framework.context import RequestContext
+from .framework.errors import (
+    ApiError,
+    AuthenticationError,
+    IdempotencyError,
+    InvalidRequestError,
+    PermissionDenied,
+    StripeError,
+)
+from .framework.expand import expand
+from .framework.ids import IdFactory
+from .framework.routing import Route, Router
+from .store import IdempotencyRecord, KeyRecord, SQLiteStore, Store, Transaction
+
+log = logging.getLogger("stripekit.sandbox")
+
+API_VERSION = "2026-08-26.dahlia"
+IDEMPOTENCY_TTL = 24 * 3600
+MAX_IDEMPOTENCY_KEY = 255
+_JSON_HEADERS = (("content-type", "application/json"), ("stripe-version", API_VERSION))
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def json(self) -> Any:
+        return orjson.loads(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    account: str
+    key: str
+    permissions: dict[str, str] | None
+
+
+@dataclass
+class Engine:
+    store: Store = field(default_factory=SQLiteStore)
+    clock: Clock = field(default_factory=Clock)
+    ids: IdFactory = field(default_factory=IdFactory)
+    strict_keys: bool = False
+    routes: Iterable[Route] = ()
+
+    def __post_init__(self) -> None:
+        self._router = Router([*resources.ROUTES, *control.ROUTES, *self.routes])
+        self._expandable = param_rules.load_tables()["expandable"]
+        self._schemas: dict[tuple[str, str], dict[str, Any] | None] = {}
+        with self.store.transaction(write=True) as tx:
+            offset = tx.meta_get("clock_offset")
+            if offset is not None:
+                self.clock.set_offset(float(offset))
+
+    # -- administration (used by the doors, the CLI and control endpoints) -------------
+
+    def default_key(self) -> str:
+        """The secret key of the sandbox's first account, created on first use."""
+        with self.store.transaction(write=True) as tx:
+            key = tx.meta_get("default_key")
+            if key is None:
+                key = self.issue_key(tx)
+                tx.meta_put("default_key", key)
+            return key
+
+    def issue_key(
+        self,
+        tx: Transaction,
+        account: str | None = None,
+        permissions: dict[str, str] | None = None,
+    ) -> str:
+        prefix = "sk_test" if permissions is None else "rk_test"
+        key = f"{prefix}_{self.ids.secret_chars(24)}"
+        account = account or self.ids.new("acct", 16)
+        tx.key_put(KeyRecord(key, account, permissions, issued=True))
+        return key
+
+    def create_restricted_key(self, api_key: str, permissions_set: dict[str, str]) -> str:
+        with self.store.transaction(write=True) as tx:
+            caller = self._authenticate(tx, f"Bearer {api_key}")
+            return self.issue_key(tx, caller.account, permissions.check(permissions_set))
+
+    def advance_clock(self, seconds: float) -> int:
+        now = self.clock.advance(seconds)
+        with self.store.transaction(write=True) as tx:
+            tx.meta_put("clock_offset", repr(self.clock.current_offset()))
+        return now
+
+    # -- the door -------------------------------------------------------------------------
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: bytes | str,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Response:
+        request_id = self.ids.new("req", 14)
+        lowered = {k.lower(): v for k, v in headers.items()}
+        try:
+            response = self._handle(method.upper(), path, query, lowered, body, request_id)
+        except StripeError as exc:
+            response = self._error(exc)
+        except Exception:  # a bug of ours: Stripe's 500 shape, never a traceback
+            log.exception("sandbox error on %s %s", method, path)
+            response = self._error(ApiError("An unknown error occurred", code=None))
+        response.headers.append(("request-id", request_id))
+        return response
+
+    def _error(self, exc: StripeError) -> Response:
+        return Response(exc.status, list(_JSON_HEADERS), orjson.dumps(exc.body()))
+
+    def _schema(self, route: Route) -> dict[str, Any] | None:
+        key = (route.method, route.template)
+        if key not in self._schemas:
+            self._schemas[key] = param_rules.operation_schema(route.method, route.template)
+        return self._schemas[key]
+
+    def _handle(
+        self,
+        method: str,
+        path: str,
+        query: bytes | str,
+        headers: dict[str, str],
+        body: bytes,
+        request_id: str,
+    ) -> Response:
+        write = method != "GET"
+        idem_key = headers.get("idempotency-key") if method in ("POST", "DELETE") else None
+        with self.store.transaction(write=write) as tx:
+            caller = self._authenticate(tx, headers.get("authorization"))
+            self._check_stripe_account(caller, headers.get("stripe-account"))
+            matched = self._router.match(method, path)
+            if matched is None:
+                raise _unrecognized(method, path)
+            route, path_params = matched
+            permissions.authorize(route, caller.key, caller.account, caller.permissions)
+            raw = formdecode.decode(body if method == "POST" else query)
+            if method == "POST" and query:
+                # Stripe reads query parameters on POST too; the body wins on a clash.
+                raw = {**formdecode.decode(query), **raw}
+            schema = self._schema(route)
+            params = param_rules.validate(schema, raw) if schema is not None else raw
+            now = self.clock.now()
+            params_hash = ""
+            if idem_key is not None:
+                params_hash = hashlib.blake2b(
+                    orjson.dumps(raw, option=orjson.OPT_SORT_KEYS), digest_size=16
+                ).hexdigest()
+                replay = self._replay(tx, caller, idem_key, method, path, params_hash, now)
+                if replay is not None:
+                    return replay
+            ctx = RequestContext(
+                tx=tx,
+                account=caller.account,
+                now=now,
+                ids=self.ids,
+                request_id=request_id,
+                idempotency_key=idem_key,
+                api_version=API_VERSION,
+            )
+            status, payload = self._run(tx, ctx, route, params, path_params)
+            if idem_key is not None:
+                tx.idempotency_put(
+                    caller.account,
+                    idem_key,
+                    IdempotencyRecord(method, path, params_hash, status, payload, now),
+                )
+        response_headers = list(_JSON_HEADERS)
+        if idem_key is not None:
+            response_headers.append(("idempotency-key", idem_key))
+        return Response(status, response_headers, payload)
+
+    def _run(
+        self,
+        tx: Transaction,
+        ctx: RequestContext,
+        route: Route,
+        params: dict[str, Any],
+        path_params: dict[str, str],
+    ) -> tuple[int, bytes]:
+        """Run the handler; a Stripe error it raises undoes its writes (unless the error
+        says the failed attempt itself is a fact, as a declined charge is) but is still
+        the answer an idempotent retry replays."""
+        expand_paths = params.pop("expand", None) or []
+        tx.savepoint()
+        try:
+            if route.control:
+                result = route.handler(self, ctx, params, **path_params)
+            else:
+                result = route.handler(ctx, params, **path_params)
+            if expand_paths:
+                result = expand(ctx, result, list(expand_paths), self._expandable)
+        except StripeError as exc:
+            if exc.extra.pop("_keep_writes", False):
+                tx.release_savepoint()
+            else:
+                tx.rollback_savepoint()
+            return exc.status, orjson.dumps(exc.body())
+        tx.release_savepoint()
+        return 200, orjson.dumps(result)
+
+    def _replay(
+        self,
+        tx: Transaction,
+        caller: Caller,
+        key: str,
+        method: str,
+        path: str,
+        params_hash: str,
+        now: int,
+    ) -> Response | None:
+        if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+            raise InvalidRequestError(
+                f"Idempotent key length is {len(key)}, which is outside accepted lengths. "
+                f"Idempotent Keys must be 1-{MAX_IDEMPOTENCY_KEY} characters long. If you're "
+                "looking for a decent generator, try using a UUID defined by IETF RFC 4122."
+            )
+        record = tx.idempotency_get(caller.account, key)
+        if record is None:
+            return None
+        if record.created <= now - IDEMPOTENCY_TTL:
+            tx.idempotency_delete(caller.account, key)
+            return None
+        if record.method != method or record.path != path:
+            raise IdempotencyError(
+                "Keys for idempotent requests can only be used for the same endpoint they "
+                f"were first used for ('{record.path}' vs '{path}'). "
+                f"Try using a key other than '{key}' if you meant to execute a different "
+                "request.",
+            )
+        if record.params_hash != params_hash:
+            raise IdempotencyError(
+                "Keys for idempotent requests can only be used with the same parameters they "
+                f"were first used with. Try using a key other than '{key}' if you meant to "
+                "execute a different request.",
+            )
+        headers = [*_JSON_HEADERS, ("idempotency-key", key), ("idempotent-replayed", "true")]
+        return Response(record.status, headers, record.body)
+
+    # -- auth -----------------------------------------------------------------------------
+
+    def _authenticate(self, tx: Transaction, authorization: str | None) -> Caller:
+        key = apikeys.from_header(authorization)
+        record = tx.key_get(key)
+        if record is None:
+            if self.strict_keys or not apikeys.is_well_formed_secret(key):
+                raise AuthenticationError(f"Invalid API Key provided: {apikeys.mask(key)}")
+            record = KeyRecord(key, self.ids.new("acct", 16), None, issued=False)
+            tx.key_put(record)
+        elif self.strict_keys and not record.issued:
+            raise AuthenticationError(f"Invalid API Key provided: {apikeys.mask(key)}")
+        return Caller(record.account, key, record.permissions)
+
+    @staticmethod
+    def _check_stripe_account(caller: Caller, stripe_account: str | None) -> None:
+        if stripe_account and stripe_account != caller.account:
+            raise PermissionDenied(
+                "The provided key does not have access to account "
+                f"'{stripe_account}' (or that account does not exist). Application access "
+                "may have been revoked.",
+                code="account_invalid",
+            )
+
+
+def _unrecognized(method: str, path: str) -> InvalidRequestError:
+    hint = ""
+    if path.endswith("/") and path != "/":
+        hint = (
+            " If you are trying to list objects, remove the trailing slash. If you are trying"
+            " to retrieve an object, make sure you passed a valid (non-empty) identifier in"
+            " your code."
+        )
+    return InvalidRequestError(
+        f"Unrecognized request URL ({method}: {path}).{hint} Please see "
+        "https://stripe.com/docs or we can help at https://support.stripe.com/.",
+        status=404,
+    )

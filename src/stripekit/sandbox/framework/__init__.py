@@ -1,0 +1,1 @@
+"""Resource-independent machinery of the sandbox engine."""

@@ -1,0 +1,86 @@
+"""What a resource handler gets: one account's view of the store inside one transaction.
+
+Handlers never touch the engine, the clock or the id source directly; everything a
+request may read or change goes through this object, so it commits (or rolls back) as one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..store import Transaction
+from .errors import ResourceMissing
+from .ids import IdFactory
+
+
+@dataclass(slots=True)
+class RequestContext:
+    tx: Transaction
+    account: str
+    now: int
+    ids: IdFactory
+    request_id: str
+    idempotency_key: str | None
+    api_version: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def new_id(self, prefix: str, length: int | None = None) -> str:
+        return self.ids.new(prefix, length)
+
+    def find(self, type_: str, id_: str) -> dict[str, Any] | None:
+        return self.tx.get(self.account, type_, id_)
+
+    def load(
+        self,
+        type_: str,
+        id_: str,
+        *,
+        param: str = "id",
+        noun: str | None = None,
+        in_path: bool = True,
+    ) -> dict[str, Any]:
+        """The live object, or Stripe's `resource_missing` (deleted ones count as gone):
+        404 for an id in the URL, 400 for one given as a parameter (`in_path=False`)."""
+        obj = self.tx.get(self.account, type_, id_) if isinstance(id_, str) else None
+        if obj is None or obj.get("deleted"):
+            raise ResourceMissing(
+                noun or type_, str(id_), param=param, status=404 if in_path else 400
+            )
+        return obj
+
+    def insert(self, obj: dict[str, Any]) -> dict[str, Any]:
+        self.tx.insert(self.account, obj["object"], obj)
+        return obj
+
+    def save(self, obj: dict[str, Any], *, listed: bool = True) -> dict[str, Any]:
+        self.tx.replace(self.account, obj["object"], obj, listed=listed)
+        return obj
+
+    def remove(self, type_: str, id_: str) -> None:
+        self.tx.remove(self.account, type_, id_)
+
+    def emit(
+        self,
+        event_type: str,
+        obj: dict[str, Any],
+        previous_attributes: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Record an Event for a change; webhook delivery reads the event log later."""
+        data: dict[str, Any] = {"object": obj}
+        if previous_attributes is not None:
+            data["previous_attributes"] = previous_attributes
+        event = {
+            "id": self.new_id("evt"),
+            "object": "event",
+            "api_version": self.api_version,
+            "created": self.now,
+            "data": data,
+            "livemode": False,
+            "pending_webhooks": 0,
+            "request": {"id": self.request_id, "idempotency_key": self.idempotency_key},
+            "type": event_type,
+        }
+        self.tx.insert(self.account, "event", event)
+        self.events.append(event)
+        return event

@@ -1,0 +1,93 @@
+"""Decode Stripe's form encoding (`a[b][0][c]=v`, `expand[]=x`) into nested dicts.
+
+Every leaf stays a string: types come from the operation's parameter schema
+(`params.validate`), which also turns dicts keyed "0", "1", ... into lists where the
+schema says array. Keeping the decoder schema-free lets GET queries and POST bodies share it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+from .errors import InvalidRequestError
+
+_SEGMENT = re.compile(r"\[([^\[\]]*)\]")
+
+
+def _split_key(key: str) -> list[str] | None:
+    """`a[b][]` -> ["a", "b", ""]; None when the brackets are malformed."""
+    head, bracket, rest = key.partition("[")
+    if not bracket:
+        return [key]
+    parts = [head]
+    rest = "[" + rest
+    pos = 0
+    for match in _SEGMENT.finditer(rest):
+        if match.start() != pos:
+            return None
+        parts.append(match.group(1))
+        pos = match.end()
+    if pos != len(rest) or not head:
+        return None
+    return parts
+
+
+def _assign(root: dict[str, Any], parts: list[str], value: str, key: str) -> None:
+    node: Any = root
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "":
+            # `x[]` appends; only a list may hold it.
+            if not isinstance(node, list):
+                raise InvalidRequestError("Invalid array", param=key.split("[]")[0])
+            if last:
+                node.append(value)
+                return
+            child: Any = {}
+            node.append(child)
+            node = child
+            continue
+        if isinstance(node, list):
+            raise InvalidRequestError("Invalid array", param=key)
+        if last:
+            if isinstance(node.get(part), dict | list):
+                raise InvalidRequestError("Invalid hash", param=key)
+            node[part] = value
+            return
+        nxt = parts[i + 1]
+        existing = node.get(part)
+        if existing is None:
+            existing = [] if nxt == "" else {}
+            node[part] = existing
+        elif isinstance(existing, str):
+            raise InvalidRequestError("Invalid hash", param=part)
+        node = existing
+
+
+def decode(raw: bytes | str) -> dict[str, Any]:
+    """Decode one form-encoded body or query string."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidRequestError(
+                "Invalid request: the body is not valid UTF-8 form data."
+            ) from exc
+    result: dict[str, Any] = {}
+    if not raw:
+        return result
+    for key, value in parse_qsl(raw, keep_blank_values=True):
+        if "[" not in key:
+            if isinstance(result.get(key), dict | list):
+                raise InvalidRequestError("Invalid hash", param=key)
+            result[key] = value
+            continue
+        parts = _split_key(key)
+        if parts is None:
+            raise InvalidRequestError(
+                f"Received unknown parameter: {key}", param=key, code="parameter_unknown"
+            )
+        _assign(result, parts, value, key)
+    return result

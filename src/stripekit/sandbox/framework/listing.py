@@ -1,0 +1,68 @@
+"""List endpoints: Stripe's cursor pagination over the store, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..store import CursorNotFound, Filter
+from .context import RequestContext
+from .errors import InvalidRequestError, ResourceMissing
+
+LIST_PARAMS = ("limit", "starting_after", "ending_before", "created", "expand")
+
+
+def limit_of(params: dict[str, Any]) -> int:
+    """Stripe clamps an out-of-range limit into 1..100 instead of rejecting it."""
+    limit = params.get("limit", 10)
+    if limit == "" or limit is None:
+        return 10
+    return min(max(int(limit), 1), 100)
+
+
+def cursors(params: dict[str, Any]) -> tuple[str | None, str | None]:
+    starting_after = params.get("starting_after") or None
+    ending_before = params.get("ending_before") or None
+    if starting_after and ending_before:
+        raise InvalidRequestError(
+            "Received both starting_after and ending_before parameters. Please pass in only one."
+        )
+    return starting_after, ending_before
+
+
+def created_range(value: Any, param: str = "created") -> dict[str, int] | None:
+    """`created=N` or `created[gt|gte|lt|lte]=N` (already integers after validation)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return {"gte": value, "lte": value}
+    if isinstance(value, dict):
+        return {op: v for op, v in value.items() if v != ""}
+    raise InvalidRequestError(
+        "Invalid integer: " + str(value), param=param, code="parameter_invalid_integer"
+    )
+
+
+def list_objects(
+    ctx: RequestContext,
+    type_: str,
+    params: dict[str, Any],
+    url: str,
+    filters: tuple[Filter, ...] = (),
+    *,
+    noun: str | None = None,
+) -> dict[str, Any]:
+    starting_after, ending_before = cursors(params)
+    try:
+        page = ctx.tx.page(
+            ctx.account,
+            type_,
+            filters=filters,
+            created=created_range(params.get("created")),
+            limit=limit_of(params),
+            starting_after=starting_after,
+            ending_before=ending_before,
+        )
+    except CursorNotFound as exc:
+        which = "starting_after" if starting_after == exc.id else "ending_before"
+        raise ResourceMissing(noun or type_, exc.id, param=which, status=400) from None
+    return {"object": "list", "data": page.items, "has_more": page.has_more, "url": url}

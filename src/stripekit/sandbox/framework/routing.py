@@ -1,0 +1,75 @@
+"""Route table: (method, path template) -> handler, matched segment by segment.
+
+Literal segments win over `{param}` ones, so `/v1/customers/search` never reads as a
+customer id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+Handler = Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    template: str
+    handler: Handler
+    # The resource a restricted key's permission names ("customers"); from the path if None.
+    permission: str | None = None
+    # Sandbox control endpoints get the engine as their first argument.
+    control: bool = False
+
+    @property
+    def resource(self) -> str:
+        if self.permission:
+            return self.permission
+        parts = self.template.strip("/").split("/")
+        return parts[1] if len(parts) > 1 else parts[0]
+
+
+@dataclass
+class _Node:
+    literal: dict[str, _Node] = field(default_factory=dict)
+    param: tuple[str, _Node] | None = None
+    routes: dict[str, Route] = field(default_factory=dict)
+
+
+class Router:
+    def __init__(self, routes: Iterable[Route]) -> None:
+        self._root = _Node()
+        for route in routes:
+            self._add(route)
+
+    def _add(self, route: Route) -> None:
+        node = self._root
+        for seg in route.template.strip("/").split("/"):
+            if seg.startswith("{") and seg.endswith("}"):
+                name = seg[1:-1]
+                if node.param is None:
+                    node.param = (name, _Node())
+                elif node.param[0] != name:
+                    raise ValueError(f"conflicting parameter names at {route.template}")
+                node = node.param[1]
+            else:
+                node = node.literal.setdefault(seg, _Node())
+        if route.method in node.routes:
+            raise ValueError(f"duplicate route {route.method} {route.template}")
+        node.routes[route.method] = route
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        node = self._root
+        params: dict[str, str] = {}
+        for seg in path.removeprefix("/").split("/"):
+            nxt = node.literal.get(seg)
+            if nxt is None:
+                if node.param is None or seg == "":
+                    return None
+                params[node.param[0]] = seg
+                nxt = node.param[1]
+            node = nxt
+        route = node.routes.get(method)
+        return (route, params) if route else None

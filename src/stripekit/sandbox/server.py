@@ -1,0 +1,89 @@
+"""Running the HTTP door under uvicorn: in the foreground (`stripekit sandbox serve`) or on
+a background thread (tests, `Sandbox.serve()`)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from types import TracebackType
+
+import uvicorn
+
+from .asgi import create_app
+from .engine import Engine
+
+
+def _config(engine: Engine, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        create_app(engine),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        http="httptools",
+        loop="uvloop",
+    )
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket with TCP_NODELAY, which accepted connections inherit on Linux.
+
+    uvicorn writes a response's head and body separately; with Nagle's algorithm on, the
+    body then waits for the client's delayed ACK and every request costs ~40 ms."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def serve_forever(engine: Engine, host: str, port: int) -> None:
+    sock = listening_socket(host, port)
+    try:
+        uvicorn.Server(_config(engine, host, port)).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+class BackgroundServer:
+    """The sandbox on a real socket, on a daemon thread; `url` is its base address."""
+
+    def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._sock = listening_socket(host, port)
+        self.host, self.port = self._sock.getsockname()[:2]
+        self.url = f"http://{self.host}:{self.port}"
+        self._server = uvicorn.Server(_config(engine, host, self.port))
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),
+            name="stripekit-sandbox",
+            daemon=True,
+        )
+
+    def start(self) -> BackgroundServer:
+        if self._thread.is_alive():
+            return self
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the sandbox server failed to start")
+            self._thread.join(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(5)
+        self._sock.close()
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

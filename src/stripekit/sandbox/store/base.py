@@ -1,0 +1,138 @@
+"""The storage interface every store implements and the store tests exercise.
+
+Objects are stored as the JSON Stripe would return (unexpanded), per account and type,
+ordered for lists by (created, insertion sequence), newest first. Everything one request
+changes goes through one `Transaction`, so objects, events and the idempotency record
+commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+FilterOp = Literal["eq", "in", "like", "is_null"]
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """A condition on a field of the stored JSON: `path` walks nested keys."""
+
+    path: tuple[str, ...]
+    op: FilterOp
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    method: str
+    path: str
+    params_hash: str
+    status: int
+    body: bytes
+    created: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    key: str
+    account: str
+    # None for a secret key; for a restricted key, resource name -> "read" | "write".
+    permissions: dict[str, str] | None
+    issued: bool  # created by the sandbox itself (the only keys `strict_keys` accepts)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    has_more: bool
+
+
+class Transaction(ABC):
+    @abstractmethod
+    def savepoint(self) -> None:
+        """Mark where a handler starts, so its writes can be undone alone."""
+
+    @abstractmethod
+    def release_savepoint(self) -> None: ...
+
+    @abstractmethod
+    def rollback_savepoint(self) -> None: ...
+
+    @abstractmethod
+    def get(self, account: str, type_: str, id_: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def insert(self, account: str, type_: str, obj: dict[str, Any]) -> None:
+        """Store a new object; `obj` must carry `id` and `created`."""
+
+    @abstractmethod
+    def replace(
+        self, account: str, type_: str, obj: dict[str, Any], *, listed: bool = True
+    ) -> None:
+        """Overwrite an existing object; `listed=False` keeps it (a tombstone) out of lists."""
+
+    @abstractmethod
+    def remove(self, account: str, type_: str, id_: str) -> None: ...
+
+    @abstractmethod
+    def page(
+        self,
+        account: str,
+        type_: str,
+        *,
+        filters: tuple[Filter, ...] = (),
+        created: dict[str, int] | None = None,
+        limit: int = 10,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+    ) -> Page:
+        """One page of listed objects, newest first, after/before a cursor id."""
+
+    @abstractmethod
+    def scan(
+        self, account: str, type_: str, filters: tuple[Filter, ...] = ()
+    ) -> Iterator[dict[str, Any]]:
+        """Every listed object of a type, newest first (search evaluates on these)."""
+
+    @abstractmethod
+    def idempotency_get(self, account: str, key: str) -> IdempotencyRecord | None: ...
+
+    @abstractmethod
+    def idempotency_put(self, account: str, key: str, record: IdempotencyRecord) -> None: ...
+
+    @abstractmethod
+    def idempotency_delete(self, account: str, key: str) -> None: ...
+
+    @abstractmethod
+    def key_get(self, key: str) -> KeyRecord | None: ...
+
+    @abstractmethod
+    def key_put(self, record: KeyRecord) -> None: ...
+
+    @abstractmethod
+    def meta_get(self, name: str) -> str | None: ...
+
+    @abstractmethod
+    def meta_put(self, name: str, value: str) -> None: ...
+
+
+class Store(ABC):
+    @abstractmethod
+    def transaction(self, *, write: bool) -> AbstractContextManager[Transaction]:
+        """A transaction; `write=True` takes the write lock up front so that two
+        requests with one idempotency key, even from two processes, run one after the other."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class CursorNotFound(LookupError):
+    """`starting_after` / `ending_before` named an object that is not in the list."""
+
+    def __init__(self, id_: str) -> None:
+        super().__init__(id_)
+        self.id = id_

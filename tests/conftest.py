@@ -1,0 +1,170 @@
+"""Two-mode test harness: every sandbox test runs once in-process and once over a real
+socket, with the same official `stripe` SDK code, and every response is checked against
+Stripe's OpenAPI schema (see schema_check.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import stripe
+
+from schema_check import validate_response
+from stripekit.sandbox import Sandbox
+from stripekit.sandbox.inprocess import InProcessHTTPClient
+from stripekit.sandbox.server import BackgroundServer
+
+MODES = ("inprocess", "http")
+
+
+class ValidatingHTTPClient(stripe.HTTPClient):
+    """Wraps the transport a test uses and checks each response against the spec."""
+
+    name = "stripekit-validating"
+
+    def __init__(self, inner: stripe.HTTPClient) -> None:
+        super().__init__()
+        self._inner = inner
+        self.last_headers: Mapping[str, str] = {}
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        *,
+        _usage: list[str] | None = None,
+    ) -> tuple[str, int, Mapping[str, str]]:
+        body, status, response_headers = self._inner.request(method, url, headers, post_data)
+        validate_response(method, urlsplit(url).path, status, json.loads(body))
+        self.last_headers = {k.lower(): v for k, v in response_headers.items()}
+        return body, status, response_headers
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+@dataclass
+class RawResponse:
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Harness:
+    """What a test gets: the sandbox, a fresh account's client, and a raw HTTP caller."""
+
+    mode: str
+    sandbox: Sandbox
+    base_url: str
+    api_key: str
+    transport: ValidatingHTTPClient
+
+    @property
+    def client(self) -> stripe.StripeClient:
+        return self.make_client(self.api_key)
+
+    def make_client(self, api_key: str, **options: Any) -> stripe.StripeClient:
+        return stripe.StripeClient(
+            api_key,
+            http_client=self.transport,
+            base_addresses={"api": self.base_url},
+            max_network_retries=0,
+            **options,
+        )
+
+    def new_key(self) -> str:
+        return self.sandbox.new_api_key()
+
+    def raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | str = b"",
+        query: str = "",
+        headers: dict[str, str] | None = None,
+        api_key: str | None = "default",
+        validate: bool = True,
+    ) -> RawResponse:
+        """A request without the SDK, for what the SDK would never send."""
+        sent = dict(headers or {})
+        if api_key is not None:
+            sent.setdefault(
+                "Authorization", f"Bearer {self.api_key if api_key == 'default' else api_key}"
+            )
+        if isinstance(body, str):
+            body = body.encode()
+        if body:
+            sent.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        if self.mode == "inprocess":
+            response = self.sandbox.engine.handle(method, path, query, sent, body)
+            status, rheaders, payload = response.status, dict(response.headers), response.body
+        else:
+            url = self.base_url + path + (f"?{query}" if query else "")
+            r = httpx.request(method, url, content=body, headers=sent)
+            status, rheaders, payload = r.status_code, dict(r.headers), r.content
+        parsed = json.loads(payload)
+        if validate and path.startswith("/v1/"):
+            validate_response(method, path, status, parsed)
+        return RawResponse(status, {k.lower(): v for k, v in rheaders.items()}, parsed)
+
+
+@pytest.fixture(scope="session")
+def _served_sandbox() -> Iterator[tuple[Sandbox, BackgroundServer]]:
+    sandbox = Sandbox()
+    server = sandbox.serve()
+    yield sandbox, server
+    server.stop()
+    sandbox.close()
+
+
+@pytest.fixture(params=MODES)
+def sk(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """The sandbox harness, parametrized over both doors."""
+    if request.param == "inprocess":
+        with Sandbox() as sandbox:
+            transport = ValidatingHTTPClient(InProcessHTTPClient(sandbox.engine))
+            yield Harness(
+                "inprocess",
+                sandbox,
+                "http://sandbox.stripekit.invalid",
+                sandbox.new_api_key(),
+                transport,
+            )
+    else:
+        sandbox, server = request.getfixturevalue("_served_sandbox")
+        # Each test gets its own account on the shared server: accounts never see each other.
+        transport = ValidatingHTTPClient(stripe.RequestsClient())
+        yield Harness("http", sandbox, server.url, sandbox.new_api_key(), transport)
+
+
+@pytest.fixture
+def client(sk: Harness) -> stripe.StripeClient:
+    return sk.client
+
+
+def assert_stripe_error(
+    exc: stripe.StripeError,
+    *,
+    status: int,
+    type_: str = "invalid_request_error",
+    code: str | None = None,
+    param: str | None = None,
+    message: str | None = None,
+) -> None:
+    """Check the parts of a Stripe error a user's code branches on."""
+    assert exc.http_status == status, exc.json_body
+    error = (exc.json_body or {})["error"]
+    assert error["type"] == type_, error
+    assert error.get("code") == code, error
+    assert error.get("param") == param, error
+    if message is not None:
+        assert error["message"] == message, error

@@ -1,0 +1,133 @@
+"""The storage contract: every store implementation must pass these (SQLite today,
+PostgreSQL later joins the `store` fixture's parameters)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from stripekit.sandbox.store import (
+    CursorNotFound,
+    Filter,
+    IdempotencyRecord,
+    KeyRecord,
+    SQLiteStore,
+    Store,
+)
+
+
+@pytest.fixture(params=["sqlite-memory", "sqlite-file"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    made = SQLiteStore() if request.param == "sqlite-memory" else SQLiteStore(tmp_path / "s.db")
+    yield made
+    made.close()
+
+
+def _obj(i: int, created: int = 1000, **extra: object) -> dict[str, object]:
+    return {"id": f"obj_{i}", "object": "thing", "created": created, **extra}
+
+
+def test_insert_get_replace_remove(store: Store) -> None:
+    with store.transaction(write=True) as tx:
+        tx.insert("acct_a", "thing", _obj(1, name="one"))
+        assert tx.get("acct_a", "thing", "obj_1")["name"] == "one"  # type: ignore[index]
+        assert tx.get("acct_b", "thing", "obj_1") is None
+        assert tx.get("acct_a", "other", "obj_1") is None
+        tx.replace("acct_a", "thing", _obj(1, name="uno"))
+        assert tx.get("acct_a", "thing", "obj_1")["name"] == "uno"  # type: ignore[index]
+        tx.remove("acct_a", "thing", "obj_1")
+        assert tx.get("acct_a", "thing", "obj_1") is None
+
+
+def test_page_order_and_cursors(store: Store) -> None:
+    with store.transaction(write=True) as tx:
+        for i in range(7):
+            tx.insert("a", "thing", _obj(i, created=1000 + i // 3))
+        first = tx.page("a", "thing", limit=3)
+        assert [o["id"] for o in first.items] == ["obj_6", "obj_5", "obj_4"]
+        assert first.has_more
+        second = tx.page("a", "thing", limit=3, starting_after="obj_4")
+        assert [o["id"] for o in second.items] == ["obj_3", "obj_2", "obj_1"]
+        last = tx.page("a", "thing", limit=3, starting_after="obj_1")
+        assert [o["id"] for o in last.items] == ["obj_0"] and not last.has_more
+        back = tx.page("a", "thing", limit=2, ending_before="obj_2")
+        assert [o["id"] for o in back.items] == ["obj_4", "obj_3"] and back.has_more
+        with pytest.raises(CursorNotFound):
+            tx.page("a", "thing", starting_after="obj_99")
+        ranged = tx.page("a", "thing", created={"gte": 1001, "lt": 1002})
+        assert [o["id"] for o in ranged.items] == ["obj_5", "obj_4", "obj_3"]
+
+
+def test_filters_and_unlisted(store: Store) -> None:
+    with store.transaction(write=True) as tx:
+        tx.insert("a", "thing", _obj(1, email="x@y.z", active=True, nested={"k": "v"}))
+        tx.insert("a", "thing", _obj(2, email=None, active=False, nested={"k": "w"}))
+        tx.insert("a", "thing", _obj(3, email="q@y.z", active=True))
+        tx.replace("a", "thing", _obj(3, email="q@y.z", active=True), listed=False)
+
+        def ids(*filters: Filter) -> list[str]:
+            return [o["id"] for o in tx.page("a", "thing", filters=filters).items]
+
+        assert ids(Filter(("email",), "eq", "x@y.z")) == ["obj_1"]
+        assert ids(Filter(("active",), "eq", False)) == ["obj_2"]
+        assert ids(Filter(("nested", "k"), "in", ("v", "w"))) == ["obj_2", "obj_1"]
+        assert ids(Filter(("email",), "is_null")) == ["obj_2"]
+        assert ids(Filter(("email",), "like", "%y.z")) == ["obj_1"]
+        assert ids(Filter(("id",), "in", ())) == []
+        assert [o["id"] for o in tx.scan("a", "thing")] == ["obj_2", "obj_1"]
+        assert tx.get("a", "thing", "obj_3") is not None  # unlisted, still retrievable
+
+
+def test_transaction_rolls_back_on_error(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction(write=True) as tx:
+        tx.insert("a", "thing", _obj(1))
+        tx.meta_put("m", "1")
+        raise RuntimeError("boom")
+    with store.transaction(write=False) as tx:
+        assert tx.get("a", "thing", "obj_1") is None
+        assert tx.meta_get("m") is None
+
+
+def test_savepoint_undoes_only_the_handler(store: Store) -> None:
+    with store.transaction(write=True) as tx:
+        tx.insert("a", "thing", _obj(1))
+        tx.savepoint()
+        tx.insert("a", "thing", _obj(2))
+        tx.rollback_savepoint()
+        tx.savepoint()
+        tx.insert("a", "thing", _obj(3))
+        tx.release_savepoint()
+    with store.transaction(write=False) as tx:
+        assert [o["id"] for o in tx.scan("a", "thing")] == ["obj_3", "obj_1"]
+
+
+def test_idempotency_keys_and_meta(store: Store) -> None:
+    record = IdempotencyRecord("POST", "/v1/customers", "h", 200, b'{"id":"x"}', 5)
+    with store.transaction(write=True) as tx:
+        tx.idempotency_put("a", "k", record)
+        assert tx.idempotency_get("a", "k") == record
+        assert tx.idempotency_get("b", "k") is None
+        tx.idempotency_delete("a", "k")
+        assert tx.idempotency_get("a", "k") is None
+        tx.key_put(KeyRecord("rk_test_1", "a", {"*": "read"}, issued=True))
+        assert tx.key_get("rk_test_1") == KeyRecord("rk_test_1", "a", {"*": "read"}, True)
+        tx.meta_put("clock_offset", "12.5")
+        assert tx.meta_get("clock_offset") == "12.5"
+
+
+def test_file_store_survives_reopen_and_shares_between_instances(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    one, two = SQLiteStore(path), SQLiteStore(path)
+    with one.transaction(write=True) as tx:
+        tx.insert("a", "thing", _obj(1))
+    with two.transaction(write=True) as tx:
+        assert tx.get("a", "thing", "obj_1") is not None
+        tx.insert("a", "thing", _obj(2))
+    one.close()
+    two.close()
+    reopened = SQLiteStore(path)
+    with reopened.transaction(write=False) as tx:
+        assert [o["id"] for o in tx.scan("a", "thing")] == ["obj_2", "obj_1"]
+    reopened.close()
