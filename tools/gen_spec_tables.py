@@ -280,6 +280,12 @@ def build_expandable(spec: dict[str, Any]) -> dict[str, Any]:
             continue
         fields: dict[str, list[str]] = {}
         _collect_expandable(schema, schemas, "", 1, fields, (id(schema),))
+        # Top-level expandable fields that hold no id (embedded hashes such as `address`,
+        # and includable fields such as a coupon's `applies_to`, shown only on request):
+        # Stripe accepts them in expand[], so they are listed with no target.
+        for name in schema.get("x-expandableFields") or ():
+            if not any(path == name or path.startswith(name + ".") for path in fields):
+                fields[name] = []
         if fields:
             table[resource] = fields
     return table

@@ -107,3 +107,32 @@ def test_concurrent_duplicates_create_one_object(sk: Harness) -> None:
         t.join()
     assert results == [200] * 8
     assert len(sk.raw("GET", "/v1/customers").body["data"]) == 1
+
+
+def test_two_engines_on_one_file_honour_one_key(tmp_path) -> None:
+    """Two sandboxes sharing a SQLite file (as two server processes would) race on one key
+    and still create a single object: the write lock is taken before the key is read."""
+    from stripekit.sandbox import Sandbox
+
+    db = tmp_path / "shared.db"
+    first, second = Sandbox(db), Sandbox(db)
+    key = first.api_key
+    results: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def worker(sandbox: Sandbox) -> None:
+        barrier.wait()
+        customer = sandbox.client(key).v1.customers.create(
+            params={"name": "race"}, options={"idempotency_key": "cross-process"}
+        )
+        results.append(customer.id)
+
+    threads = [threading.Thread(target=worker, args=(s,)) for s in (first, second) * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 6 and len(set(results)) == 1
+    assert len(first.client(key).v1.customers.list().data) == 1
+    first.close()
+    second.close()

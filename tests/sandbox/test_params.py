@@ -60,8 +60,9 @@ def test_expandable_table() -> None:
     customer = expandable_fields("customer")
     assert customer["invoice_settings.default_payment_method"] == ["payment_method"]
     assert "default_source" in customer
-    # Embedded objects are not expandable themselves, only the ids inside them.
-    assert "recurring" not in expandable_fields("price")
+    # Embedded hashes and includable fields are accepted by expand[] but name no object.
+    assert expandable_fields("price")["recurring"] == []
+    assert expandable_fields("price")["tiers"] == []
     assert expandable_fields("subscription")["items.data.price.product"] == [
         "product",
         "deleted_product",

@@ -36,8 +36,12 @@ def create_app(engine: Engine) -> ASGIApp:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        # The raw path keeps `%2F` inside an id apart from the `/` between segments;
+        # the router decodes each segment, as it does for the in-process door.
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else scope["path"]
         response = engine.handle(
-            scope["method"], scope["path"], scope["query_string"], headers, b"".join(chunks)
+            scope["method"], path, scope["query_string"], headers, b"".join(chunks)
         )
         await send(
             {

@@ -29,7 +29,7 @@ from .framework.errors import (
     PermissionDenied,
     StripeError,
 )
-from .framework.expand import expand
+from .framework.expand import expand, hide_includable
 from .framework.ids import IdFactory
 from .framework.routing import Route, Router
 from .store import IdempotencyRecord, KeyRecord, SQLiteStore, Store, Transaction
@@ -216,6 +216,7 @@ class Engine:
                 result = route.handler(ctx, params, **path_params)
             if expand_paths:
                 result = expand(ctx, result, list(expand_paths), self._expandable)
+            hide_includable(result, expand_paths, resources.INCLUDABLE)
         except StripeError as exc:
             if exc.extra.pop("_keep_writes", False):
                 tx.release_savepoint()

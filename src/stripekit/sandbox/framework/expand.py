@@ -60,13 +60,17 @@ def _expand_path(
                 _expand_path(ctx, item, parts[1:], full, expandable)
         return
     # The tables key expandable fields by their dot path inside the object
-    # (`invoice_settings.default_payment_method`), so find the shortest such prefix.
+    # (`invoice_settings.default_payment_method`), so find the shortest prefix naming an
+    # id-valued field. A field listed with no target (an embedded hash, or an includable
+    # field the engine shows only when asked for) accepts the path and needs no lookup.
     fields = expandable.get(obj.get("object", ""), {})
     for k in range(1, len(parts) + 1):
         targets = fields.get(".".join(parts[:k]))
-        if targets is not None:
+        if targets:
             break
     else:
+        if fields.get(parts[0]) == []:
+            return
         raise _cannot_expand(full)
     for holder in _holders(obj, parts[: k - 1]):
         leaf = parts[k - 1]
@@ -81,6 +85,28 @@ def _expand_path(
                     break
         if k < len(parts) and isinstance(value, dict):
             _expand_path(ctx, value, parts[k:], full, expandable)
+
+
+def hide_includable(
+    result: dict[str, Any],
+    paths: list[str],
+    includable: Mapping[str, tuple[str, ...]],
+) -> None:
+    """Drop the fields Stripe shows only when expanded (a price's `tiers`, a coupon's
+    `applies_to`) unless a path asked for them; on the object answered, or on each item
+    of a list answered."""
+    items = result.get("data") if result.get("object") in _LIST_OBJECTS else None
+    if items is None:
+        targets, requested = [result], {p.split(".", 1)[0] for p in paths}
+    else:
+        targets = items
+        requested = {p.split(".")[1] for p in paths if p.startswith("data.")}
+    for obj in targets:
+        if not isinstance(obj, dict):
+            continue
+        for name in includable.get(obj.get("object", ""), ()):
+            if name not in requested:
+                obj.pop(name, None)
 
 
 def _holders(obj: dict[str, Any], parts: list[str]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus
 
 Handler = Callable[..., Any]
 
@@ -61,6 +62,9 @@ class Router:
         node.routes[route.method] = route
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """Match a raw (still percent-encoded) path. Segments are decoded after the split,
+        so an id holding `/` (`%2F`) stays one segment; `+` means a space because
+        stripe-python quotes ids with `quote_plus`."""
         node = self._root
         params: dict[str, str] = {}
         for seg in path.removeprefix("/").split("/"):
@@ -68,7 +72,7 @@ class Router:
             if nxt is None:
                 if node.param is None or seg == "":
                     return None
-                params[node.param[0]] = seg
+                params[node.param[0]] = unquote_plus(seg) if "%" in seg or "+" in seg else seg
                 nxt = node.param[1]
             node = nxt
         route = node.routes.get(method)

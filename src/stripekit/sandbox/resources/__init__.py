@@ -1,4 +1,5 @@
-"""One module per Stripe resource; each exports its `ROUTES`."""
+"""One module per Stripe resource; each exports its `ROUTES`, and those with fields Stripe
+shows only when expanded also export `INCLUDABLE` ({object type: field names})."""
 
 from ..framework.routing import Route
 from . import coupons, customers, events, plans, prices, products
@@ -11,3 +12,9 @@ ROUTES: list[Route] = [
     *coupons.ROUTES,
     *events.ROUTES,
 ]
+
+INCLUDABLE: dict[str, tuple[str, ...]] = {
+    object_type: fields
+    for module in (customers, products, prices, plans, coupons, events)
+    for object_type, fields in getattr(module, "INCLUDABLE", {}).items()
+}

@@ -1,0 +1,21 @@
+"""Every Stripe route the sandbox serves is an operation of the pinned spec, so each request
+is validated by the spec's parameter table (no hand-written parameter lists)."""
+
+from __future__ import annotations
+
+from stripekit.sandbox import resources
+from stripekit.sandbox.framework import params
+
+
+def test_every_route_is_a_spec_operation() -> None:
+    missing = [
+        f"{route.method} {route.template}"
+        for route in resources.ROUTES
+        if params.operation_schema(route.method, route.template) is None
+    ]
+    assert missing == []
+
+
+def test_no_route_is_declared_twice() -> None:
+    keys = [(route.method, route.template) for route in resources.ROUTES]
+    assert len(keys) == len(set(keys))
