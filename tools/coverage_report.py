@@ -19,8 +19,25 @@ METHODS = ("get", "post", "delete")
 # Path prefixes that group resources (`/v1/checkout/sessions` is the resource
 # `checkout/sessions`, not `checkout`).
 NAMESPACES = frozenset(
-    "test_helpers billing checkout billing_portal issuing terminal treasury radar reporting "
-    "identity tax financial_connections climate apps forwarding entitlements sigma".split()
+    {
+        "test_helpers",
+        "billing",
+        "checkout",
+        "billing_portal",
+        "issuing",
+        "terminal",
+        "treasury",
+        "radar",
+        "reporting",
+        "identity",
+        "tax",
+        "financial_connections",
+        "climate",
+        "apps",
+        "forwarding",
+        "entitlements",
+        "sigma",
+    }
 )
 
 

@@ -93,20 +93,29 @@ def hide_includable(
     includable: Mapping[str, tuple[str, ...]],
 ) -> None:
     """Drop the fields Stripe shows only when expanded (a price's `tiers`, a coupon's
-    `applies_to`) unless a path asked for them; on the object answered, or on each item
-    of a list answered."""
-    items = result.get("data") if result.get("object") in _LIST_OBJECTS else None
-    if items is None:
-        targets, requested = [result], {p.split(".", 1)[0] for p in paths}
-    else:
-        targets = items
-        requested = {p.split(".")[1] for p in paths if p.startswith("data.")}
-    for obj in targets:
-        if not isinstance(obj, dict):
-            continue
-        for name in includable.get(obj.get("object", ""), ()):
-            if name not in requested:
-                obj.pop(name, None)
+    `applies_to`) unless a path asks for them, on the answer and on every object an
+    expansion brought in (`expand[]=default_price` shows no `default_price.tiers`)."""
+    _hide(result, [p.split(".") for p in paths], includable)
+
+
+def _hide(node: Any, paths: list[list[str]], includable: Mapping[str, tuple[str, ...]]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _hide(item, paths, includable)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("object") in _LIST_OBJECTS:
+        _hide(node.get("data"), [p[1:] for p in paths if p[0] == "data" and len(p) > 1], includable)
+        return
+    heads = {p[0] for p in paths}
+    for name in includable.get(node.get("object", ""), ()):
+        if name not in heads:
+            node.pop(name, None)
+    # Only what a path reached can hold an expanded object; the rest is stored as is.
+    for head in heads:
+        deeper = [p[1:] for p in paths if p[0] == head and len(p) > 1]
+        _hide(node.get(head), deeper, includable)
 
 
 def _holders(obj: dict[str, Any], parts: list[str]) -> list[dict[str, Any]]:
