@@ -33,8 +33,6 @@ def test_key_and_value_lengths(client: stripe.StripeClient) -> None:
 
 def test_removing_keys_makes_room(client: stripe.StripeClient) -> None:
     customer = client.v1.customers.create(params={"metadata": {f"k{i}": "v" for i in range(50)}})
-    updated = client.v1.customers.update(
-        customer.id, params={"metadata": {"k0": "", "new": "v"}}
-    )
+    updated = client.v1.customers.update(customer.id, params={"metadata": {"k0": "", "new": "v"}})
     assert "k0" not in updated.metadata and updated.metadata["new"] == "v"
     assert len(updated.metadata.to_dict()) == 50
