@@ -118,8 +118,12 @@ class Harness:
 
 
 @pytest.fixture(scope="session")
-def _served_sandbox() -> Iterator[tuple[Sandbox, BackgroundServer]]:
-    sandbox = Sandbox()
+def _served_sandbox(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Sandbox, BackgroundServer]]:
+    # The served sandbox keeps its state in a SQLite file and the in-process one in memory,
+    # so every resource test runs against both stores.
+    sandbox = Sandbox(tmp_path_factory.mktemp("sandbox") / "served.db")
     server = sandbox.serve()
     yield sandbox, server
     server.stop()

@@ -13,14 +13,19 @@ from stripekit.sandbox.store import (
     Filter,
     IdempotencyRecord,
     KeyRecord,
+    MemoryStore,
     SQLiteStore,
     Store,
 )
 
 
-@pytest.fixture(params=["sqlite-memory", "sqlite-file"])
+@pytest.fixture(params=["memory", "sqlite-memory", "sqlite-file"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    made = SQLiteStore() if request.param == "sqlite-memory" else SQLiteStore(tmp_path / "s.db")
+    made = {
+        "memory": MemoryStore,
+        "sqlite-memory": SQLiteStore,
+        "sqlite-file": lambda: SQLiteStore(tmp_path / "s.db"),
+    }[request.param]()
     yield made
     made.close()
 

@@ -13,7 +13,7 @@ from .framework.clock import Clock
 from .framework.ids import IdFactory
 from .inprocess import InProcessHTTPClient
 from .server import BackgroundServer
-from .store import SQLiteStore
+from .store import MemoryStore, SQLiteStore
 
 # The SDK needs an absolute base address even though no request leaves the process.
 IN_PROCESS_BASE = "http://sandbox.stripekit.invalid"
@@ -21,7 +21,7 @@ IN_PROCESS_BASE = "http://sandbox.stripekit.invalid"
 
 class Sandbox:
     """A stateful Stripe-compatible API. In memory by default; pass `db` for a SQLite file
-    that survives restarts. `start_time`/`frozen` fix the sandbox clock; `seed` makes ids
+    (WAL) that survives restarts. `start_time`/`frozen` fix the sandbox clock; `seed` makes ids
     deterministic."""
 
     def __init__(
@@ -34,7 +34,7 @@ class Sandbox:
         seed: int | None = None,
     ) -> None:
         self.engine = Engine(
-            store=SQLiteStore(db),
+            store=SQLiteStore(db) if db is not None else MemoryStore(),
             clock=Clock(start=start_time, frozen=frozen),
             ids=IdFactory(seed),
             strict_keys=strict_keys,

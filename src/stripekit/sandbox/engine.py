@@ -32,7 +32,7 @@ from .framework.errors import (
 from .framework.expand import expand, hide_includable
 from .framework.ids import IdFactory
 from .framework.routing import Route, Router
-from .store import IdempotencyRecord, KeyRecord, SQLiteStore, Store, Transaction
+from .store import IdempotencyRecord, KeyRecord, MemoryStore, Store, Transaction
 
 log = logging.getLogger("stripekit.sandbox")
 
@@ -61,7 +61,7 @@ class Caller:
 
 @dataclass
 class Engine:
-    store: Store = field(default_factory=SQLiteStore)
+    store: Store = field(default_factory=MemoryStore)
     clock: Clock = field(default_factory=Clock)
     ids: IdFactory = field(default_factory=IdFactory)
     strict_keys: bool = False
@@ -71,6 +71,8 @@ class Engine:
         self._router = Router([*resources.ROUTES, *control.ROUTES, *self.routes])
         self._expandable = param_rules.load_tables()["expandable"]
         self._schemas: dict[tuple[str, str], dict[str, Any] | None] = {}
+        # Keys never change once stored, so each is read from the store once per engine.
+        self._keys: dict[str, KeyRecord] = {}
         with self.store.transaction(write=True) as tx:
             offset = tx.meta_get("clock_offset")
             if offset is not None:
@@ -208,7 +210,10 @@ class Engine:
         says the failed attempt itself is a fact, as a declined charge is) but is still
         the answer an idempotent retry replays."""
         expand_paths = params.pop("expand", None) or []
-        tx.savepoint()
+        # A read has nothing to undo; a write's savepoint lets a refusal undo its writes.
+        guarded = route.method != "GET"
+        if guarded:
+            tx.savepoint()
         try:
             if route.control:
                 result = route.handler(self, ctx, params, **path_params)
@@ -218,12 +223,14 @@ class Engine:
                 result = expand(ctx, result, list(expand_paths), self._expandable)
             hide_includable(result, expand_paths, resources.INCLUDABLE)
         except StripeError as exc:
-            if exc.extra.pop("_keep_writes", False):
-                tx.release_savepoint()
-            else:
-                tx.rollback_savepoint()
+            if guarded:
+                if exc.extra.pop("_keep_writes", False):
+                    tx.release_savepoint()
+                else:
+                    tx.rollback_savepoint()
             return exc.status, orjson.dumps(exc.body())
-        tx.release_savepoint()
+        if guarded:
+            tx.release_savepoint()
         return 200, orjson.dumps(result)
 
     def _replay(
@@ -268,7 +275,11 @@ class Engine:
 
     def _authenticate(self, tx: Transaction, authorization: str | None) -> Caller:
         key = apikeys.from_header(authorization)
-        record = tx.key_get(key)
+        record = self._keys.get(key)
+        if record is None:
+            record = tx.key_get(key)
+            if record is not None:  # only committed keys: a new one may yet roll back
+                self._keys[key] = record
         if record is None:
             if self.strict_keys or not apikeys.is_well_formed_secret(key):
                 raise AuthenticationError(f"Invalid API Key provided: {apikeys.mask(key)}")

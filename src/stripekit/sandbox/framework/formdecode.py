@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from .errors import InvalidRequestError
 
@@ -66,6 +66,21 @@ def _assign(root: dict[str, Any], parts: list[str], value: str, key: str) -> Non
         node = existing
 
 
+def _pairs(raw: str) -> list[tuple[str, str]]:
+    """`parse_qsl`, minus its generality: unquote only what is quoted (most parts are not)."""
+    pairs = []
+    for part in raw.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        if "%" in key or "+" in key:
+            key = unquote_plus(key)
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        pairs.append((key, value))
+    return pairs
+
+
 def decode(raw: bytes | str) -> dict[str, Any]:
     """Decode one form-encoded body or query string."""
     if isinstance(raw, bytes):
@@ -78,7 +93,7 @@ def decode(raw: bytes | str) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if not raw:
         return result
-    for key, value in parse_qsl(raw, keep_blank_values=True):
+    for key, value in _pairs(raw):
         if "[" not in key:
             if isinstance(result.get(key), dict | list):
                 raise InvalidRequestError("Invalid hash", param=key)

@@ -13,6 +13,10 @@ import random
 import secrets
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# Random bytes mapped onto base62 by one `bytes.translate`: several times faster than
+# drawing characters one by one, and every request needs an id. (256 is not a multiple of
+# 62, so eight characters are a little likelier; ids must be unique, not uniform.)
+_TO_BASE62 = bytes(ord(BASE62[i % 62]) for i in range(256))
 
 SHORT_PREFIXES = frozenset({"cus", "prod", "req", "whsec"})
 
@@ -23,7 +27,7 @@ class IdFactory:
         self._seeded = seed is not None
 
     def random_chars(self, length: int) -> str:
-        return "".join(self._rng.choices(BASE62, k=length))
+        return self._rng.randbytes(length).translate(_TO_BASE62).decode("ascii")
 
     def secret_chars(self, length: int) -> str:
         """Characters for an API key: unguessable unless the factory is seeded for tests."""

@@ -1,6 +1,8 @@
-"""Storage behind one interface: SQLite (file or memory) now, PostgreSQL later."""
+"""Storage behind one interface: in memory (tests, a server without --db), SQLite files,
+and PostgreSQL later; all pass the same store tests."""
 
 from .base import CursorNotFound, Filter, IdempotencyRecord, KeyRecord, Page, Store, Transaction
+from .memory import MemoryStore
 from .sqlite import SQLiteStore
 
 __all__ = [
@@ -8,6 +10,7 @@ __all__ = [
     "Filter",
     "IdempotencyRecord",
     "KeyRecord",
+    "MemoryStore",
     "Page",
     "SQLiteStore",
     "Store",
