@@ -105,7 +105,8 @@ class Harness:
         if body:
             sent.setdefault("Content-Type", "application/x-www-form-urlencoded")
         if self.mode == "inprocess":
-            response = self.sandbox.engine.handle(method, path, query, sent, body)
+            lowered = {name.lower(): value for name, value in sent.items()}
+            response = self.sandbox.engine.handle(method, path, query, lowered, body)
             status, rheaders, payload = response.status, dict(response.headers), response.body
         else:
             url = self.base_url + path + (f"?{query}" if query else "")

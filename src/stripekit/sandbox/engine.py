@@ -72,7 +72,7 @@ class Engine:
         self._expandable = param_rules.load_tables()["expandable"]
         self._schemas: dict[tuple[str, str], dict[str, Any] | None] = {}
         # Keys never change once stored, so each is read from the store once per engine.
-        self._keys: dict[str, KeyRecord] = {}
+        self._callers: dict[str, Caller] = {}
         with self.store.transaction(write=True) as tx:
             offset = tx.meta_get("clock_offset")
             if offset is not None:
@@ -122,10 +122,11 @@ class Engine:
         headers: Mapping[str, str],
         body: bytes,
     ) -> Response:
+        """One request in, one response out. Header names must be lower-case (ASGI's are;
+        the in-process door lowers the SDK's)."""
         request_id = self.ids.new("req", 14)
-        lowered = {k.lower(): v for k, v in headers.items()}
         try:
-            response = self._handle(method.upper(), path, query, lowered, body, request_id)
+            response = self._handle(method.upper(), path, query, headers, body, request_id)
         except StripeError as exc:
             response = self._error(exc)
         except Exception:  # a bug of ours: Stripe's 500 shape, never a traceback
@@ -148,7 +149,7 @@ class Engine:
         method: str,
         path: str,
         query: bytes | str,
-        headers: dict[str, str],
+        headers: Mapping[str, str],
         body: bytes,
         request_id: str,
     ) -> Response:
@@ -167,7 +168,11 @@ class Engine:
                 # Stripe reads query parameters on POST too; the body wins on a clash.
                 raw = {**formdecode.decode(query), **raw}
             schema = self._schema(route)
-            params = param_rules.validate(schema, raw) if schema is not None else raw
+            # An empty query on an operation with no required parameter is valid as is.
+            if schema is None or (not raw and not schema.get("r")):
+                params = raw
+            else:
+                params = param_rules.validate(schema, raw)
             now = self.clock.now()
             params_hash = ""
             if idem_key is not None:
@@ -275,19 +280,21 @@ class Engine:
 
     def _authenticate(self, tx: Transaction, authorization: str | None) -> Caller:
         key = apikeys.from_header(authorization)
-        record = self._keys.get(key)
-        if record is None:
-            record = tx.key_get(key)
-            if record is not None:  # only committed keys: a new one may yet roll back
-                self._keys[key] = record
+        cached = self._callers.get(key)
+        if cached is not None:
+            return cached
+        record = tx.key_get(key)
         if record is None:
             if self.strict_keys or not apikeys.is_well_formed_secret(key):
                 raise AuthenticationError(f"Invalid API Key provided: {apikeys.mask(key)}")
+            # A new account; not cached until committed, as the request may yet roll back.
             record = KeyRecord(key, self.ids.new("acct", 16), None, issued=False)
             tx.key_put(record)
-        elif self.strict_keys and not record.issued:
+            return Caller(record.account, key, record.permissions)
+        if self.strict_keys and not record.issued:
             raise AuthenticationError(f"Invalid API Key provided: {apikeys.mask(key)}")
-        return Caller(record.account, key, record.permissions)
+        caller = self._callers[key] = Caller(record.account, key, record.permissions)
+        return caller
 
     @staticmethod
     def _check_stripe_account(caller: Caller, stripe_account: str | None) -> None:

@@ -33,7 +33,8 @@ class InProcessHTTPClient(stripe.HTTPClient):
             body = post_data.encode()
         else:
             body = bytes(post_data)
-        return self._engine.handle(method, parts.path, parts.query, headers or {}, body)
+        lowered = {name.lower(): value for name, value in (headers or {}).items()}
+        return self._engine.handle(method, parts.path, parts.query, lowered, body)
 
     def request(
         self,

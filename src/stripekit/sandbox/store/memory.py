@@ -14,7 +14,7 @@ import re
 import threading
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -34,10 +34,11 @@ _CREATED_BOUNDS = ("gt", "gte", "lt", "lte")
 
 
 # A stored object is a plain tuple (created, seq, data, listed): immutable and made of
-# atoms, so Python's cycle collector stops tracking it after one pass. A store of 100k
-# objects must not make every collection walk 100k rows (creates slowed 2.5x with rows
-# as class instances; tuple subclasses are never untracked either).
-_Row = tuple[int, int, bytes, bool]
+# atoms, so Python's cycle collector stops tracking it after one pass; a store of 100k
+# objects must not make every collection walk 100k rows (creates slowed 2.5x with rows as
+# class instances, and tuple subclasses are never untracked). `data` is the JSON as a
+# str: orjson's bytes keep their 4 KiB working buffer, a str copy is exactly sized.
+_Row = tuple[int, int, str, bool]
 CREATED, SEQ, DATA, LISTED = range(4)
 
 
@@ -154,7 +155,7 @@ class MemoryTransaction(Transaction):
         if id_ in table.rows:
             raise KeyError(f"{type_} {id_} already exists")
         self._store.seq += 1
-        row = (obj["created"], self._store.seq, orjson.dumps(obj), True)
+        row = (obj["created"], self._store.seq, orjson.dumps(obj).decode(), True)
         table.rows[id_] = row
         table.list_in(id_, row)
 
@@ -172,7 +173,7 @@ class MemoryTransaction(Transaction):
         old = table.rows.get(id_)
         if old is None:
             return  # as SQL's UPDATE of a missing row: nothing happens
-        new = (old[CREATED], old[SEQ], orjson.dumps(obj), listed)
+        new = (old[CREATED], old[SEQ], orjson.dumps(obj).decode(), listed)
         table.rows[id_] = new
         if old[LISTED] != listed:
             (table.list_in if listed else table.list_out)(id_, new)
@@ -288,7 +289,10 @@ class MemoryTransaction(Transaction):
         return self._store.idempotency.get((account, key))
 
     def idempotency_put(self, account: str, key: str, record: IdempotencyRecord) -> None:
-        self._put(self._store.idempotency, (account, key), record)
+        # An exactly sized copy of the body: the response's own bytes come from orjson
+        # with their 4 KiB buffer, and the SDK sends a key with every POST.
+        compact = replace(record, body=memoryview(record.body).tobytes())
+        self._put(self._store.idempotency, (account, key), compact)
 
     def idempotency_delete(self, account: str, key: str) -> None:
         old = self._store.idempotency.pop((account, key), None)
@@ -308,6 +312,28 @@ class MemoryTransaction(Transaction):
         self._put(self._store.meta, name, value)
 
 
+class _Scope:
+    """One transaction: the store's lock held, rolled back if the body raises. A class,
+    not a generator context manager, because every request enters one."""
+
+    __slots__ = ("_store", "_tx")
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._tx = MemoryTransaction(store)
+
+    def __enter__(self) -> MemoryTransaction:
+        self._store.lock.acquire()
+        return self._tx
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            if exc_type is not None:
+                self._tx.rollback()
+        finally:
+            self._store.lock.release()
+
+
 class MemoryStore(Store):
     def __init__(self) -> None:
         self.tables: dict[tuple[str, str], _Table] = {}
@@ -315,17 +341,10 @@ class MemoryStore(Store):
         self.keys: dict[str, KeyRecord] = {}
         self.meta: dict[str, str] = {}
         self.seq = 0
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
 
-    @contextmanager
-    def transaction(self, *, write: bool) -> Iterator[Transaction]:
-        with self._lock:
-            tx = MemoryTransaction(self)
-            try:
-                yield tx
-            except BaseException:
-                tx.rollback()
-                raise
+    def transaction(self, *, write: bool) -> _Scope:
+        return _Scope(self)
 
     def close(self) -> None:
         """Nothing to release; the objects go with the store."""
