@@ -4,11 +4,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
+    echo "creating .venv with $("$PYTHON" --version)"
     "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.stripekit-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+    echo "installing stripekit and its dependencies into .venv"
+    log=.venv/install.log
+    # pip's output goes to a log, shown only if the install fails.
+    if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+           .venv/bin/python -m pip install --disable-pip-version-check -e ".[dev]"; } >"$log" 2>&1; then
+        cat "$log"
+        echo "install failed (log: $log)" >&2
+        exit 1
+    fi
     touch "$stamp"
 fi

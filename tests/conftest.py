@@ -14,12 +14,18 @@ import httpx
 import pytest
 import stripe
 
-from schema_check import validate_response
+from schema_check import SPEC_AVAILABLE, SPEC_PATH, validate_response
 from stripekit.sandbox import Sandbox
 from stripekit.sandbox.inprocess import InProcessHTTPClient
 from stripekit.sandbox.server import BackgroundServer
 
 MODES = ("inprocess", "http")
+
+
+def pytest_report_header() -> str:
+    if SPEC_AVAILABLE:
+        return f"OpenAPI response checks: on ({SPEC_PATH})"
+    return f"OpenAPI response checks: OFF, no spec at {SPEC_PATH} (set STRIPEKIT_OPENAPI_DIR)"
 
 
 class ValidatingHTTPClient(stripe.HTTPClient):
