@@ -385,18 +385,20 @@ def test_nothing_is_a_500(sk: Harness, client: stripe.StripeClient) -> None:
         assert response.status == 400, (method, path, body, response.body)
 
 
-def test_inline_prices_stay_out_of_the_catalog(sk: Harness, client: stripe.StripeClient) -> None:
+def test_inline_prices_stay_out_of_the_catalog() -> None:
     """`create_price(inline=True)` is what `price_data` on other objects will use: the
-    price is retrievable but archived, unlisted, unannounced and does not pin its product."""
-    if sk.mode != "inprocess":
-        pytest.skip("drives the engine's store directly")
+    price is retrievable but archived, unlisted, unannounced and does not pin its product.
+    It drives the engine's store directly, so it runs on an in-process sandbox only."""
+    from stripekit.sandbox import Sandbox
     from stripekit.sandbox.framework.context import RequestContext
     from stripekit.sandbox.resources import prices
 
+    sandbox = Sandbox()
+    client = sandbox.client()
     product = client.v1.products.create(params={"name": "inline"})
-    engine = sk.sandbox.engine
+    engine = sandbox.engine
     with engine.store.transaction(write=True) as tx:
-        record = tx.key_get(sk.api_key)
+        record = tx.key_get(sandbox.api_key)
         assert record is not None
         ctx = RequestContext(
             tx=tx,
