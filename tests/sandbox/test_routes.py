@@ -11,7 +11,7 @@ def test_every_route_is_a_spec_operation() -> None:
     missing = [
         f"{route.method} {route.template}"
         for route in resources.ROUTES
-        if params.operation_schema(route.method, route.template) is None
+        if not route.public and params.operation_schema(route.method, route.template) is None
     ]
     assert missing == []
 

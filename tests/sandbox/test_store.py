@@ -136,3 +136,25 @@ def test_file_store_survives_reopen_and_shares_between_instances(tmp_path: Path)
     with reopened.transaction(write=False) as tx:
         assert [o["id"] for o in tx.scan("a", "thing")] == ["obj_2", "obj_1"]
     reopened.close()
+
+
+def test_timers(store: Store) -> None:
+    with store.transaction(write=True) as tx:
+        assert tx.next_due() is None
+        tx.timer_add("a", 300, "payout.advance", "po_2")
+        tx.timer_add("a", 100, "payout.advance", "po_1")
+        tx.timer_add("b", 200, "charge.expire", "ch_1")
+        assert tx.next_due() == 100
+        due = tx.timers_due(250)
+        assert [(t.account, t.due, t.kind, t.ref) for t in due] == [
+            ("a", 100, "payout.advance", "po_1"),
+            ("b", 200, "charge.expire", "ch_1"),
+        ]
+        tx.timer_remove(due[0].id)
+        assert tx.next_due() == 200
+    with pytest.raises(RuntimeError), store.transaction(write=True) as tx:
+        tx.timer_remove(due[1].id)
+        tx.timer_add("a", 50, "x", "y")
+        raise RuntimeError("rolled back")
+    with store.transaction(write=True) as tx:
+        assert [t.ref for t in tx.timers_due(1000)] == ["ch_1", "po_2"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import orjson
 
 from . import control, resources
-from .framework import apikeys, formdecode, permissions
+from .framework import apikeys, formdecode, pages, permissions
 from .framework import params as param_rules
 from .framework.clock import Clock
 from .framework.context import RequestContext
@@ -73,6 +74,8 @@ class Engine:
         self._schemas: dict[tuple[str, str], dict[str, Any] | None] = {}
         # Keys never change once stored, so each is read from the store once per engine.
         self._callers: dict[str, Caller] = {}
+        self._next_due: int | None = None
+        self._due_checked_at = float("-inf")
         with self.store.transaction(write=True) as tx:
             offset = tx.meta_get("clock_offset")
             if offset is not None:
@@ -110,6 +113,7 @@ class Engine:
         now = self.clock.advance(seconds)
         with self.store.transaction(write=True) as tx:
             tx.meta_put("clock_offset", repr(self.clock.current_offset()))
+        self._run_due_timers()
         return now
 
     # -- the door -------------------------------------------------------------------------
@@ -153,12 +157,15 @@ class Engine:
         body: bytes,
         request_id: str,
     ) -> Response:
+        self._run_due_timers()
+        matched = self._router.match(method, path)
+        if matched is not None and matched[0].public:
+            return self._handle_page(matched[0], matched[1], method, query, body, request_id)
         write = method != "GET"
         idem_key = headers.get("idempotency-key") if method in ("POST", "DELETE") else None
         with self.store.transaction(write=write) as tx:
             caller = self._authenticate(tx, headers.get("authorization"))
             self._check_stripe_account(caller, headers.get("stripe-account"))
-            matched = self._router.match(method, path)
             if matched is None:
                 raise _unrecognized(method, path)
             route, path_params = matched
@@ -182,16 +189,9 @@ class Engine:
                 replay = self._replay(tx, caller, idem_key, method, path, params_hash, now)
                 if replay is not None:
                     return replay
-            ctx = RequestContext(
-                tx=tx,
-                account=caller.account,
-                now=now,
-                ids=self.ids,
-                request_id=request_id,
-                idempotency_key=idem_key,
-                api_version=API_VERSION,
-            )
+            ctx = self._context(tx, caller.account, request_id, idem_key, now=now)
             status, payload = self._run(tx, ctx, route, params, path_params)
+            self._note_timers(ctx)
             if idem_key is not None:
                 tx.idempotency_put(
                     caller.account,
@@ -202,6 +202,84 @@ class Engine:
         if idem_key is not None:
             response_headers.append(("idempotency-key", idem_key))
         return Response(status, response_headers, payload)
+
+    def _handle_page(
+        self,
+        route: Route,
+        path_params: dict[str, str],
+        method: str,
+        query: bytes | str,
+        body: bytes,
+        request_id: str,
+    ) -> Response:
+        """A page the sandbox serves to a browser (3-D Secure, later Checkout): no API key;
+        the account is part of the page's address, and the answer is HTML or a redirect."""
+        account = path_params.pop("account", "")
+        raw = formdecode.decode(body if method == "POST" else query)
+        with self.store.transaction(write=method != "GET") as tx:
+            ctx = self._context(tx, account, request_id, None)
+            try:
+                result = route.handler(ctx, raw, **path_params)
+            except StripeError as exc:
+                result = pages.error_page(exc)
+            if not isinstance(result, pages.Page):
+                raise TypeError(f"{route.template} must answer with a Page")
+            self._note_timers(ctx)
+        return Response(result.status, result.header_list(), result.body())
+
+    def _context(
+        self,
+        tx: Transaction,
+        account: str,
+        request_id: str | None,
+        idem_key: str | None,
+        now: int | None = None,
+    ) -> RequestContext:
+        return RequestContext(
+            tx=tx,
+            account=account,
+            now=self.clock.now() if now is None else now,
+            ids=self.ids,
+            request_id=request_id,
+            idempotency_key=idem_key,
+            api_version=API_VERSION,
+        )
+
+    # -- sandbox time: work that falls due -----------------------------------------------
+
+    def _note_timers(self, ctx: RequestContext) -> None:
+        if ctx.scheduled is not None and (self._next_due is None or ctx.scheduled < self._next_due):
+            self._next_due = ctx.scheduled
+
+    def _run_due_timers(self) -> None:
+        """Run, in due order, what sandbox time has made due (payouts landing, uncaptured
+        charges expiring...). Each timer runs in its own transaction at its own due time,
+        so its events carry the moment it happened, not the moment it was noticed."""
+        now = self.clock.now()
+        wall = time.monotonic()
+        if wall >= self._due_checked_at + 1.0:
+            # Another process sharing the store may have scheduled work: look again.
+            with self.store.transaction(write=False) as tx:
+                self._next_due = tx.next_due()
+            self._due_checked_at = wall
+        while self._next_due is not None and self._next_due <= now:
+            with self.store.transaction(write=True) as tx:
+                due = tx.timers_due(now, limit=1)
+                if not due:
+                    self._next_due = tx.next_due()
+                    continue
+                timer = due[0]
+                tx.timer_remove(timer.id)
+                ctx = self._context(tx, timer.account, None, None, now=timer.due)
+                tx.savepoint()
+                try:
+                    resources.TIMERS[timer.kind](ctx, timer.ref)
+                except Exception:  # a timer's bug must not take requests down with it
+                    log.exception("sandbox timer %s on %s failed", timer.kind, timer.ref)
+                    tx.rollback_savepoint()
+                else:
+                    tx.release_savepoint()
+                self._next_due = tx.next_due()
 
     def _run(
         self,
@@ -229,7 +307,7 @@ class Engine:
             hide_includable(result, expand_paths, resources.INCLUDABLE)
         except StripeError as exc:
             if guarded:
-                if exc.extra.pop("_keep_writes", False):
+                if exc.keep_writes:
                     tx.release_savepoint()
                 else:
                     tx.rollback_savepoint()

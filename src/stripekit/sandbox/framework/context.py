@@ -20,10 +20,11 @@ class RequestContext:
     account: str
     now: int
     ids: IdFactory
-    request_id: str
+    request_id: str | None  # None for work the sandbox does by itself (timers)
     idempotency_key: str | None
     api_version: str
     events: list[dict[str, Any]] = field(default_factory=list)
+    scheduled: int | None = None  # the earliest timer this request scheduled
 
     def new_id(self, prefix: str, length: int | None = None) -> str:
         return self.ids.new(prefix, length)
@@ -59,6 +60,12 @@ class RequestContext:
 
     def remove(self, type_: str, id_: str) -> None:
         self.tx.remove(self.account, type_, id_)
+
+    def schedule(self, due: int, kind: str, ref: str) -> None:
+        """Ask for `resources.TIMERS[kind](ctx, ref)` to run once sandbox time reaches `due`."""
+        self.tx.timer_add(self.account, due, kind, ref)
+        if self.scheduled is None or due < self.scheduled:
+            self.scheduled = due
 
     def emit(
         self,

@@ -22,6 +22,7 @@ class StripeError(Exception):
         param: str | None = None,
         code: str | None = None,
         status: int | None = None,
+        keep_writes: bool = False,
         **extra: Any,
     ) -> None:
         super().__init__(message)
@@ -30,6 +31,9 @@ class StripeError(Exception):
         self.code = code
         if status is not None:
             self.status = status
+        # True when the failed attempt is itself a fact to keep (a declined charge, the
+        # payment intent's last_payment_error): the request's writes commit with the error.
+        self.keep_writes = keep_writes
         self.extra = extra
 
     def body(self) -> dict[str, Any]:

@@ -23,6 +23,8 @@ class Route:
     permission: str | None = None
     # Sandbox control endpoints get the engine as their first argument.
     control: bool = False
+    # Pages for a browser (no API key; the path names the account and answers are HTML).
+    public: bool = False
 
     @property
     def resource(self) -> str:

@@ -1,20 +1,25 @@
-"""One module per Stripe resource; each exports its `ROUTES`, and those with fields Stripe
-shows only when expanded also export `INCLUDABLE` ({object type: field names})."""
+"""One module per Stripe resource. Each exports its `ROUTES`; those with fields Stripe shows
+only when expanded also export `INCLUDABLE` ({object type: field names}); those that act
+when sandbox time passes export `TIMERS` ({kind: handler(ctx, ref)}). A new resource
+module is added to `MODULES` and nowhere else."""
 
+from collections.abc import Callable
+from types import ModuleType
+
+from ..framework.context import RequestContext
 from ..framework.routing import Route
 from . import coupons, customers, events, plans, prices, products
 
-ROUTES: list[Route] = [
-    *customers.ROUTES,
-    *products.ROUTES,
-    *prices.ROUTES,
-    *plans.ROUTES,
-    *coupons.ROUTES,
-    *events.ROUTES,
-]
+MODULES: tuple[ModuleType, ...] = (customers, products, prices, plans, coupons, events)
+
+ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]
 
 INCLUDABLE: dict[str, tuple[str, ...]] = {
     object_type: fields
-    for module in (customers, products, prices, plans, coupons, events)
+    for module in MODULES
     for object_type, fields in getattr(module, "INCLUDABLE", {}).items()
+}
+
+TIMERS: dict[str, Callable[[RequestContext, str], None]] = {
+    kind: handler for module in MODULES for kind, handler in getattr(module, "TIMERS", {}).items()
 }

@@ -1,7 +1,16 @@
 """Storage behind one interface: in memory (tests, a server without --db), SQLite files,
 and PostgreSQL later; all pass the same store tests."""
 
-from .base import CursorNotFound, Filter, IdempotencyRecord, KeyRecord, Page, Store, Transaction
+from .base import (
+    CursorNotFound,
+    Filter,
+    IdempotencyRecord,
+    KeyRecord,
+    Page,
+    Store,
+    Timer,
+    Transaction,
+)
 from .memory import MemoryStore
 from .sqlite import SQLiteStore
 
@@ -14,5 +23,6 @@ __all__ = [
     "Page",
     "SQLiteStore",
     "Store",
+    "Timer",
     "Transaction",
 ]

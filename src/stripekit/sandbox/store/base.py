@@ -46,6 +46,18 @@ class KeyRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Timer:
+    """Work the sandbox owes at a moment of sandbox time (a payout to land, an uncaptured
+    charge to expire): `kind` names the resource handler, `ref` the object it acts on."""
+
+    id: int
+    account: str
+    due: int
+    kind: str
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     items: list[dict[str, Any]]
     has_more: bool
@@ -112,6 +124,20 @@ class Transaction(ABC):
 
     @abstractmethod
     def key_put(self, record: KeyRecord) -> None: ...
+
+    @abstractmethod
+    def timer_add(self, account: str, due: int, kind: str, ref: str) -> None: ...
+
+    @abstractmethod
+    def timers_due(self, now: int, limit: int = 100) -> list[Timer]:
+        """Timers due at or before `now`, earliest first."""
+
+    @abstractmethod
+    def timer_remove(self, timer_id: int) -> None: ...
+
+    @abstractmethod
+    def next_due(self) -> int | None:
+        """When the earliest timer falls due (None when there is none)."""
 
     @abstractmethod
     def meta_get(self, name: str) -> str | None: ...

@@ -26,6 +26,7 @@ from .base import (
     KeyRecord,
     Page,
     Store,
+    Timer,
     Transaction,
 )
 
@@ -305,6 +306,25 @@ class MemoryTransaction(Transaction):
     def key_put(self, record: KeyRecord) -> None:
         self._put(self._store.keys, record.key, record)
 
+    def timer_add(self, account: str, due: int, kind: str, ref: str) -> None:
+        self._store.seq += 1
+        timer = Timer(self._store.seq, account, due, kind, ref)
+        self._put(self._store.timers, timer.id, timer)
+
+    def timers_due(self, now: int, limit: int = 100) -> list[Timer]:
+        due = sorted(
+            (t for t in self._store.timers.values() if t.due <= now), key=lambda t: (t.due, t.id)
+        )
+        return due[:limit]
+
+    def timer_remove(self, timer_id: int) -> None:
+        old = self._store.timers.pop(timer_id, None)
+        if old is not None:
+            self._undo.append(lambda: self._store.timers.__setitem__(timer_id, old))
+
+    def next_due(self) -> int | None:
+        return min((t.due for t in self._store.timers.values()), default=None)
+
     def meta_get(self, name: str) -> str | None:
         return self._store.meta.get(name)
 
@@ -340,6 +360,7 @@ class MemoryStore(Store):
         self.idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
         self.keys: dict[str, KeyRecord] = {}
         self.meta: dict[str, str] = {}
+        self.timers: dict[int, Timer] = {}
         self.seq = 0
         self.lock = threading.RLock()
 

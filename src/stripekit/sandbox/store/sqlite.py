@@ -23,6 +23,7 @@ from .base import (
     KeyRecord,
     Page,
     Store,
+    Timer,
     Transaction,
 )
 
@@ -56,6 +57,14 @@ CREATE TABLE IF NOT EXISTS api_keys (
     issued INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS timers (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    due INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    ref TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS timers_by_due ON timers(due, id);
 """
 
 
@@ -244,6 +253,27 @@ class SQLiteTransaction(Transaction):
                 int(record.issued),
             ),
         )
+
+    def timer_add(self, account: str, due: int, kind: str, ref: str) -> None:
+        self._conn.execute(
+            "INSERT INTO timers(account, due, kind, ref) VALUES (?,?,?,?)",
+            (account, due, kind, ref),
+        )
+
+    def timers_due(self, now: int, limit: int = 100) -> list[Timer]:
+        rows = self._conn.execute(
+            "SELECT id, account, due, kind, ref FROM timers WHERE due <= ? ORDER BY due, id"
+            " LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        return [Timer(*row) for row in rows]
+
+    def timer_remove(self, timer_id: int) -> None:
+        self._conn.execute("DELETE FROM timers WHERE id=?", (timer_id,))
+
+    def next_due(self) -> int | None:
+        row = self._conn.execute("SELECT min(due) FROM timers").fetchone()
+        return row[0] if row else None
 
     def meta_get(self, name: str) -> str | None:
         row = self._conn.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()

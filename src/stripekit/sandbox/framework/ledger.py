@@ -1,0 +1,110 @@
+"""Money movements: balance transactions with Stripe's card fees, and the balance they add
+up to. Charges, refunds, disputes and payouts all record through `record`, so the balance
+is always the sum of the transactions (nothing else holds money).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from .context import RequestContext
+from .currencies import ZERO_DECIMAL
+
+DAY = 86400
+# Stripe's standard US card pricing: 2.9% + 30 cents (fixed part in the minor unit).
+CARD_PERCENT_BP = 290  # basis points
+CARD_FIXED = 30
+# Card funds stay pending two days, becoming available at midnight UTC.
+PENDING_DAYS = 2
+
+
+def card_fee(amount: int, currency: str) -> int:
+    """Stripe's card fee for `amount` (minor units), rounded half up."""
+    fixed = 0 if currency in ZERO_DECIMAL else CARD_FIXED
+    return (amount * CARD_PERCENT_BP + 5000) // 10000 + fixed
+
+
+def available_on(now: int, *, immediately: bool = False) -> int:
+    """When captured funds become available: midnight UTC, two days on (or now)."""
+    if immediately:
+        return now
+    return (now // DAY + PENDING_DAYS) * DAY
+
+
+def record(
+    ctx: RequestContext,
+    *,
+    type_: str,
+    amount: int,
+    currency: str,
+    source: str | None,
+    reporting_category: str,
+    fee: int = 0,
+    fee_description: str = "Stripe processing fees",
+    description: str | None = None,
+    available: int | None = None,
+) -> dict[str, Any]:
+    """Insert one balance transaction; `amount` is signed (refunds and payouts negative)."""
+    fee_details = (
+        [
+            {
+                "amount": fee,
+                "application": None,
+                "currency": currency,
+                "description": fee_description,
+                "type": "stripe_fee",
+            }
+        ]
+        if fee
+        else []
+    )
+    txn = {
+        "id": ctx.new_id("txn"),
+        "object": "balance_transaction",
+        "amount": amount,
+        "available_on": ctx.now if available is None else available,
+        "balance_type": "payments",
+        "created": ctx.now,
+        "currency": currency,
+        "description": description,
+        "exchange_rate": None,
+        "fee": fee,
+        "fee_details": fee_details,
+        "net": amount - fee,
+        "reporting_category": reporting_category,
+        "source": source,
+        "status": "pending",
+        "type": type_,
+    }
+    ctx.insert(txn)
+    return present(ctx, txn)
+
+
+def present(ctx: RequestContext, txn: dict[str, Any]) -> dict[str, Any]:
+    """A balance transaction with its status as of now (pending until `available_on`)."""
+    status = "available" if txn["available_on"] <= ctx.now else "pending"
+    return txn if txn["status"] == status else {**txn, "status": status}
+
+
+def balance(ctx: RequestContext) -> dict[str, Any]:
+    """The account's balance: the nets of its transactions, by currency and availability."""
+    available: dict[str, int] = defaultdict(int)
+    pending: dict[str, int] = defaultdict(int)
+    for txn in ctx.tx.scan(ctx.account, "balance_transaction"):
+        bucket = available if txn["available_on"] <= ctx.now else pending
+        bucket[txn["currency"]] += txn["net"]
+    currencies = sorted(set(available) | set(pending)) or ["usd"]
+
+    def amounts(bucket: dict[str, int]) -> list[dict[str, Any]]:
+        return [
+            {"amount": bucket.get(c, 0), "currency": c, "source_types": {"card": bucket.get(c, 0)}}
+            for c in currencies
+        ]
+
+    return {
+        "object": "balance",
+        "available": amounts(available),
+        "livemode": False,
+        "pending": amounts(pending),
+    }
