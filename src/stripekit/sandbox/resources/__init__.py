@@ -8,9 +8,43 @@ from types import ModuleType
 
 from ..framework.context import RequestContext
 from ..framework.routing import Route
-from . import coupons, customers, events, plans, prices, products
+from . import (
+    balance,
+    charges,
+    coupons,
+    customers,
+    disputes,
+    events,
+    payment_intents,
+    payment_methods,
+    payouts,
+    plans,
+    prices,
+    products,
+    refunds,
+    setup_intents,
+    sources,
+    tokens,
+)
 
-MODULES: tuple[ModuleType, ...] = (customers, products, prices, plans, coupons, events)
+MODULES: tuple[ModuleType, ...] = (
+    customers,
+    products,
+    prices,
+    plans,
+    coupons,
+    events,
+    payment_methods,
+    tokens,
+    sources,
+    setup_intents,
+    payment_intents,
+    charges,
+    refunds,
+    disputes,
+    balance,
+    payouts,
+)
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]
 

@@ -1,0 +1,5 @@
+"""balance: placeholder until implemented."""
+
+from ..framework.routing import Route
+
+ROUTES: list[Route] = []

@@ -1,0 +1,5 @@
+"""charges: placeholder until implemented."""
+
+from ..framework.routing import Route
+
+ROUTES: list[Route] = []

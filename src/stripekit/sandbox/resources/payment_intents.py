@@ -1,0 +1,5 @@
+"""payment_intents: placeholder until implemented."""
+
+from ..framework.routing import Route
+
+ROUTES: list[Route] = []

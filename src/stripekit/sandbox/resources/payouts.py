@@ -1,0 +1,5 @@
+"""payouts: placeholder until implemented."""
+
+from ..framework.routing import Route
+
+ROUTES: list[Route] = []

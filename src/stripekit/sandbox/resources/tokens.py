@@ -1,0 +1,5 @@
+"""tokens: placeholder until implemented."""
+
+from ..framework.routing import Route
+
+ROUTES: list[Route] = []
