@@ -67,6 +67,8 @@ class Engine:
     ids: IdFactory = field(default_factory=IdFactory)
     strict_keys: bool = False
     routes: Iterable[Route] = ()
+    # The address pages are linked under when a request names no Host (timers, tests).
+    base_url: str = "http://localhost"
 
     def __post_init__(self) -> None:
         self._router = Router([*resources.ROUTES, *control.ROUTES, *self.routes])
@@ -160,7 +162,9 @@ class Engine:
         self._run_due_timers()
         matched = self._router.match(method, path)
         if matched is not None and matched[0].public:
-            return self._handle_page(matched[0], matched[1], method, query, body, request_id)
+            return self._handle_page(
+                matched[0], matched[1], method, query, headers, body, request_id
+            )
         write = method != "GET"
         idem_key = headers.get("idempotency-key") if method in ("POST", "DELETE") else None
         with self.store.transaction(write=write) as tx:
@@ -189,7 +193,9 @@ class Engine:
                 replay = self._replay(tx, caller, idem_key, method, path, params_hash, now)
                 if replay is not None:
                     return replay
-            ctx = self._context(tx, caller.account, request_id, idem_key, now=now)
+            ctx = self._context(
+                tx, caller.account, request_id, idem_key, now=now, host=headers.get("host")
+            )
             status, payload = self._run(tx, ctx, route, params, path_params)
             self._note_timers(ctx)
             if idem_key is not None:
@@ -209,6 +215,7 @@ class Engine:
         path_params: dict[str, str],
         method: str,
         query: bytes | str,
+        headers: Mapping[str, str],
         body: bytes,
         request_id: str,
     ) -> Response:
@@ -217,7 +224,7 @@ class Engine:
         account = path_params.pop("account", "")
         raw = formdecode.decode(body if method == "POST" else query)
         with self.store.transaction(write=method != "GET") as tx:
-            ctx = self._context(tx, account, request_id, None)
+            ctx = self._context(tx, account, request_id, None, host=headers.get("host"))
             try:
                 result = route.handler(ctx, raw, **path_params)
             except StripeError as exc:
@@ -234,6 +241,7 @@ class Engine:
         request_id: str | None,
         idem_key: str | None,
         now: int | None = None,
+        host: str | None = None,
     ) -> RequestContext:
         return RequestContext(
             tx=tx,
@@ -243,6 +251,7 @@ class Engine:
             request_id=request_id,
             idempotency_key=idem_key,
             api_version=API_VERSION,
+            base_url=f"http://{host}" if host else self.base_url,
         )
 
     # -- sandbox time: work that falls due -----------------------------------------------

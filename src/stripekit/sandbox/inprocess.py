@@ -34,6 +34,7 @@ class InProcessHTTPClient(stripe.HTTPClient):
         else:
             body = bytes(post_data)
         lowered = {name.lower(): value for name, value in (headers or {}).items()}
+        lowered.setdefault("host", parts.netloc)
         return self._engine.handle(method, parts.path, parts.query, lowered, body)
 
     def request(

@@ -25,6 +25,9 @@ class RequestContext:
     api_version: str
     events: list[dict[str, Any]] = field(default_factory=list)
     scheduled: int | None = None  # the earliest timer this request scheduled
+    # Where this request reached the sandbox (`http://127.0.0.1:12111`), for the absolute
+    # URLs of pages the sandbox serves (3-D Secure, Checkout). From the Host header.
+    base_url: str = "http://localhost"
 
     def new_id(self, prefix: str, length: int | None = None) -> str:
         return self.ids.new(prefix, length)
