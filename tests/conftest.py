@@ -28,18 +28,11 @@ def pytest_report_header() -> str:
     return f"OpenAPI response checks: OFF, no spec at {SPEC_PATH} (set STRIPEKIT_OPENAPI_DIR)"
 
 
-class ValidatingHTTPClient(stripe.HTTPClient):
-    """Wraps the transport a test uses and checks each response against the spec."""
+def _validating(request: Any) -> Any:
+    """Wrap an HTTP client class's `request` so every response is checked against the spec."""
 
-    name = "stripekit-validating"
-
-    def __init__(self, inner: stripe.HTTPClient) -> None:
-        super().__init__()
-        self._inner = inner
-        self.last_headers: Mapping[str, str] = {}
-
-    def request(
-        self,
+    def checked(
+        self: stripe.HTTPClient,
         method: str,
         url: str,
         headers: Mapping[str, str] | None,
@@ -47,13 +40,25 @@ class ValidatingHTTPClient(stripe.HTTPClient):
         *,
         _usage: list[str] | None = None,
     ) -> tuple[str, int, Mapping[str, str]]:
-        body, status, response_headers = self._inner.request(method, url, headers, post_data)
+        body, status, response_headers = request(self, method, url, headers, post_data)
         validate_response(method, urlsplit(url).path, status, json.loads(body))
-        self.last_headers = {k.lower(): v for k, v in response_headers.items()}
         return body, status, response_headers
 
-    def close(self) -> None:
-        self._inner.close()
+    return checked
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _validate_every_response() -> Iterator[None]:
+    """Every SDK call in every test, through either door and whatever client the test built
+    (`sk.client`, `Sandbox().client()`, a plain `StripeClient` against a served sandbox),
+    has its response validated against Stripe's OpenAPI schema."""
+    patched = [InProcessHTTPClient, stripe.RequestsClient]
+    originals = [cls.request for cls in patched]
+    for cls, original in zip(patched, originals, strict=True):
+        cls.request = _validating(original)  # type: ignore[method-assign]
+    yield
+    for cls, original in zip(patched, originals, strict=True):
+        cls.request = original  # type: ignore[method-assign]
 
 
 @dataclass
@@ -71,7 +76,7 @@ class Harness:
     sandbox: Sandbox
     base_url: str
     api_key: str
-    transport: ValidatingHTTPClient
+    transport: stripe.HTTPClient
 
     @property
     def client(self) -> stripe.StripeClient:
@@ -142,7 +147,7 @@ def sk(request: pytest.FixtureRequest) -> Iterator[Harness]:
     """The sandbox harness, parametrized over both doors."""
     if request.param == "inprocess":
         with Sandbox() as sandbox:
-            transport = ValidatingHTTPClient(InProcessHTTPClient(sandbox.engine))
+            transport = InProcessHTTPClient(sandbox.engine)
             yield Harness(
                 "inprocess",
                 sandbox,
@@ -153,7 +158,7 @@ def sk(request: pytest.FixtureRequest) -> Iterator[Harness]:
     else:
         sandbox, server = request.getfixturevalue("_served_sandbox")
         # Each test gets its own account on the shared server: accounts never see each other.
-        transport = ValidatingHTTPClient(stripe.RequestsClient())
+        transport = stripe.RequestsClient()
         yield Harness("http", sandbox, server.url, sandbox.new_api_key(), transport)
 
 

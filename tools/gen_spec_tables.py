@@ -280,12 +280,12 @@ def build_expandable(spec: dict[str, Any]) -> dict[str, Any]:
             continue
         fields: dict[str, list[str]] = {}
         _collect_expandable(schema, schemas, "", 1, fields, (id(schema),))
-        # Top-level expandable fields that hold no id (embedded hashes such as `address`,
-        # and includable fields such as a coupon's `applies_to`, shown only on request):
-        # Stripe accepts them in expand[], so they are listed with no target.
+        # Top-level expandable fields that hold no id themselves (embedded hashes such as
+        # `address`, includable fields such as a coupon's `applies_to` or a charge's
+        # `refunds`, shown only on request): Stripe accepts them bare in expand[], so they
+        # are listed with no target (their id-valued insides keep their own entries).
         for name in schema.get("x-expandableFields") or ():
-            if not any(path == name or path.startswith(name + ".") for path in fields):
-                fields[name] = []
+            fields.setdefault(name, [])
         if fields:
             table[resource] = fields
     return table

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import stripe
 
@@ -66,6 +67,30 @@ class Sandbox:
             base_addresses={"api": IN_PROCESS_BASE},
             **options,
         )
+
+    def authenticate(
+        self, intent_id: str, approve: bool = True, api_key: str | None = None
+    ) -> stripe.PaymentIntent | stripe.SetupIntent:
+        """Answer the 3-D Secure challenge of a PaymentIntent (or SetupIntent, `seti_`)
+        waiting in `requires_action`, as a customer would on the sandbox's page: the same
+        form POST, through the page's own handler. Returns the intent afterwards."""
+        client = self.client(api_key)
+        service: Any = (
+            client.v1.setup_intents if intent_id.startswith("seti_") else client.v1.payment_intents
+        )
+        intent = service.retrieve(intent_id)
+        action = intent.to_dict().get("next_action") or {}
+        url = (action.get("redirect_to_url") or {}).get("url")
+        if intent.status != "requires_action" or not url:
+            raise ValueError(f"{intent_id} is not waiting for authentication ({intent.status})")
+        body = urlencode(
+            {"action": "approve" if approve else "fail", "client_secret": intent.client_secret}
+        )
+        headers = {"content-type": "application/x-www-form-urlencoded"}
+        response = self.engine.handle("POST", urlsplit(url).path, "", headers, body.encode())
+        if response.status >= 400:
+            raise RuntimeError(f"the 3-D Secure page refused {intent_id} ({response.status})")
+        return service.retrieve(intent_id)
 
     def now(self) -> int:
         return self.engine.clock.now()

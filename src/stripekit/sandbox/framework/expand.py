@@ -69,7 +69,7 @@ def _expand_path(
         if targets:
             break
     else:
-        if fields.get(parts[0]) == []:
+        if len(parts) == 1 and fields.get(parts[0]) == []:
             return
         raise _cannot_expand(full)
     for holder in _holders(obj, parts[: k - 1]):

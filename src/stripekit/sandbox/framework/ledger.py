@@ -1,6 +1,12 @@
 """Money movements: balance transactions with Stripe's card fees, and the balance they add
 up to. Charges, refunds, disputes and payouts all record through `record`, so the balance
 is always the sum of the transactions (nothing else holds money).
+
+A transaction is `pending` until its `available_on`, then `available`. It is stored with
+its status as of the moment it is recorded; one that becomes available later gets a timer
+(`AVAILABLE_TIMER`, handled by the balance resource), which flips the stored status and
+sends `balance.available`, so expanded copies are right too. Direct reads still go
+through `present`, which is right whatever the timers have done.
 """
 
 from __future__ import annotations
@@ -17,6 +23,10 @@ CARD_PERCENT_BP = 290  # basis points
 CARD_FIXED = 30
 # Card funds stay pending two days, becoming available at midnight UTC.
 PENDING_DAYS = 2
+# The timer kind `record` schedules for a transaction that becomes available later.
+AVAILABLE_TIMER = "balance.available"
+# Every movement the sandbox makes comes from card payments, the one balance source type.
+SOURCE_TYPE = "card"
 
 
 def card_fee(amount: int, currency: str) -> int:
@@ -45,7 +55,8 @@ def record(
     description: str | None = None,
     available: int | None = None,
 ) -> dict[str, Any]:
-    """Insert one balance transaction; `amount` is signed (refunds and payouts negative)."""
+    """Insert one balance transaction; `amount` is signed (refunds and payouts negative).
+    `available` is when the net becomes available (default: now)."""
     fee_details = (
         [
             {
@@ -59,11 +70,12 @@ def record(
         if fee
         else []
     )
+    when = ctx.now if available is None else available
     txn = {
         "id": ctx.new_id("txn"),
         "object": "balance_transaction",
         "amount": amount,
-        "available_on": ctx.now if available is None else available,
+        "available_on": when,
         "balance_type": "payments",
         "created": ctx.now,
         "currency": currency,
@@ -74,11 +86,13 @@ def record(
         "net": amount - fee,
         "reporting_category": reporting_category,
         "source": source,
-        "status": "pending",
+        "status": "available" if when <= ctx.now else "pending",
         "type": type_,
     }
     ctx.insert(txn)
-    return present(ctx, txn)
+    if txn["status"] == "pending":
+        ctx.schedule(when, AVAILABLE_TIMER, txn["id"])
+    return txn
 
 
 def present(ctx: RequestContext, txn: dict[str, Any]) -> dict[str, Any]:
@@ -87,24 +101,43 @@ def present(ctx: RequestContext, txn: dict[str, Any]) -> dict[str, Any]:
     return txn if txn["status"] == status else {**txn, "status": status}
 
 
-def balance(ctx: RequestContext) -> dict[str, Any]:
-    """The account's balance: the nets of its transactions, by currency and availability."""
+def _sums(ctx: RequestContext) -> tuple[dict[str, int], dict[str, int]]:
     available: dict[str, int] = defaultdict(int)
     pending: dict[str, int] = defaultdict(int)
     for txn in ctx.tx.scan(ctx.account, "balance_transaction"):
         bucket = available if txn["available_on"] <= ctx.now else pending
         bucket[txn["currency"]] += txn["net"]
+    return available, pending
+
+
+def available_amount(ctx: RequestContext, currency: str) -> int:
+    """The available balance in one currency (what a standard payout may draw on)."""
+    return _sums(ctx)[0].get(currency, 0)
+
+
+def balance(ctx: RequestContext) -> dict[str, Any]:
+    """The account's balance: the nets of its transactions, by currency and availability.
+    `instant_available`, `connect_reserved` and `issuing` are left out, as Stripe leaves
+    them out of a plain account's balance when they are empty; the refund-and-dispute
+    prefunding block is there, holding nothing, as on a recorded test-mode balance."""
+    available, pending = _sums(ctx)
     currencies = sorted(set(available) | set(pending)) or ["usd"]
 
     def amounts(bucket: dict[str, int]) -> list[dict[str, Any]]:
         return [
-            {"amount": bucket.get(c, 0), "currency": c, "source_types": {"card": bucket.get(c, 0)}}
+            {
+                "amount": bucket.get(c, 0),
+                "currency": c,
+                "source_types": {SOURCE_TYPE: bucket.get(c, 0)},
+            }
             for c in currencies
         ]
 
+    empty = [{"amount": 0, "currency": c} for c in currencies]
     return {
         "object": "balance",
         "available": amounts(available),
         "livemode": False,
         "pending": amounts(pending),
+        "refund_and_dispute_prefunding": {"available": empty, "pending": list(empty)},
     }

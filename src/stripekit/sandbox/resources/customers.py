@@ -2,6 +2,12 @@
 
 A deleted customer stays retrievable as `{id, object, deleted: true}`, as on Stripe; it
 leaves lists and search, and every other call treats it as missing.
+
+Payment details: `source=tok_...` (or `card`) saves a card source and makes it the
+default (on update it replaces the old default, which is deleted, as Stripe does);
+`payment_method` on create attaches that PaymentMethod; `default_source` must be one of
+the customer's sources and `invoice_settings[default_payment_method]` a PaymentMethod
+attached to this customer.
 """
 
 from __future__ import annotations
@@ -10,11 +16,12 @@ from typing import Any
 
 from ..framework import metadata, updates
 from ..framework.context import RequestContext
-from ..framework.errors import ResourceMissing
+from ..framework.errors import InvalidRequestError, ResourceMissing
 from ..framework.listing import list_objects
 from ..framework.routing import Route
 from ..framework.searching import search_objects
 from ..store import Filter
+from . import payment_methods, sources
 
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
 UPDATABLE = (
@@ -83,8 +90,11 @@ def _normalize(params: dict[str, Any], current: dict[str, Any] | None) -> dict[s
     return out
 
 
-def _check_references(ctx: RequestContext, params: dict[str, Any]) -> None:
-    """Ids given as parameters must name objects of this account (400 otherwise)."""
+def _check_references(
+    ctx: RequestContext, params: dict[str, Any], customer_id: str | None = None
+) -> None:
+    """Ids given as parameters must name objects of this account (400 otherwise); a
+    default PaymentMethod must be attached to this customer."""
     if params.get("test_clock"):
         ctx.load(
             "test_helpers.test_clock",
@@ -95,20 +105,50 @@ def _check_references(ctx: RequestContext, params: dict[str, Any]) -> None:
         )
     settings = params.get("invoice_settings")
     if isinstance(settings, dict) and settings.get("default_payment_method"):
-        ctx.load(
+        wanted = settings["default_payment_method"]
+        found = ctx.load(
             "payment_method",
-            settings["default_payment_method"],
+            wanted,
             param="invoice_settings[default_payment_method]",
             noun="PaymentMethod",
             in_path=False,
         )
+        if customer_id is None or found.get("customer") != customer_id:
+            raise InvalidRequestError(
+                f"The customer does not have a payment method with the ID {wanted}. The "
+                "payment method must be attached to the customer.",
+                param="invoice_settings[default_payment_method]",
+            )
+
+
+def _card_param(params: dict[str, Any]) -> tuple[Any, str] | None:
+    """A card to save from `source` (or the legacy `card`), with the param it came in."""
+    if params.get("source"):
+        return params["source"], "source"
+    if params.get("card"):
+        return params["card"], "card"
+    return None
 
 
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    _check_references(ctx, params)
+    customer_id = ctx.new_id("cus")
+    # A PaymentMethod to attach is checked (and its card verified) before anything is
+    # stored: a refused card leaves no customer behind.
+    attaching = None
+    if params.get("payment_method"):
+        attaching = payment_methods.resolve(ctx, params["payment_method"])
+        _check_attachable(ctx, attaching)
+    card_param = _card_param(params)
+    card = sources.prepare_card(ctx, card_param[0], param=card_param[1]) if card_param else None
+    settings = params.get("invoice_settings")
+    default_pm = settings.get("default_payment_method") if isinstance(settings, dict) else None
+    if default_pm and attaching is not None and default_pm == attaching["id"]:
+        _check_references(ctx, {k: v for k, v in params.items() if k != "invoice_settings"})
+    else:
+        _check_references(ctx, params)
     given = _normalize(params, None)
     customer = {
-        "id": ctx.new_id("cus"),
+        "id": customer_id,
         "object": "customer",
         "address": given.get("address"),
         "balance": given.get("balance") or 0,
@@ -135,9 +175,31 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         customer["business_name"] = given["business_name"]
     if given.get("individual_name"):
         customer["individual_name"] = given["individual_name"]
+    if card is not None:
+        customer["default_source"] = card["id"]
     ctx.insert(customer)
     ctx.emit("customer.created", customer)
+    if card is not None:
+        sources.store_card(ctx, card, customer_id)
+    if attaching is not None:
+        payment_methods.attach_to(ctx, attaching, customer_id)
     return customer
+
+
+def _check_attachable(ctx: RequestContext, payment_method: dict[str, Any]) -> None:
+    """`payment_method` on create: refused as attach refuses it (other owner, spent,
+    declining card)."""
+    if payment_method.get("customer"):
+        owner = ctx.find("customer", payment_method["customer"])
+        if owner is not None and not owner.get("deleted"):
+            raise InvalidRequestError(
+                "The payment method you provided has already been attached to a customer.",
+                param="payment_method",
+            )
+    payment_methods.ensure_reusable(ctx, payment_method)
+    card = payment_methods.card_of(payment_method)
+    if payment_methods.declines_on_save(card):
+        raise payment_methods.decline_error(card, param="payment_method")
 
 
 def retrieve(ctx: RequestContext, params: dict[str, Any], customer: str) -> dict[str, Any]:
@@ -149,8 +211,27 @@ def retrieve(ctx: RequestContext, params: dict[str, Any], customer: str) -> dict
 
 def update(ctx: RequestContext, params: dict[str, Any], customer: str) -> dict[str, Any]:
     obj = ctx.load("customer", customer)
-    _check_references(ctx, params)
+    _check_references(ctx, params, customer)
+    card_param = _card_param(params)
+    new_card = None
+    if card_param is not None:
+        new_card = sources.prepare_card(ctx, card_param[0], param=card_param[1])
+    elif params.get("default_source"):
+        sources.find_card(ctx, customer, params["default_source"], param="default_source")
     previous = updates.apply(obj, _normalize(params, obj), UPDATABLE)
+    if new_card is not None:
+        # The new card replaces the default source, and the old default is deleted.
+        old_default = sources.default_card(ctx, obj)
+        sources.store_card(ctx, new_card, customer)
+        if obj.get("default_source") != new_card["id"]:
+            previous["default_source"] = obj.get("default_source")
+            obj["default_source"] = new_card["id"]
+        if old_default is not None:
+            ctx.remove("card", old_default["id"])
+            ctx.emit("customer.source.deleted", sources.public(old_default))
+    elif params.get("default_source") and params["default_source"] != obj.get("default_source"):
+        previous["default_source"] = obj.get("default_source")
+        obj["default_source"] = params["default_source"]
     if previous:
         ctx.save(obj)
         ctx.emit("customer.updated", obj, previous)

@@ -1,5 +1,0 @@
-"""payment_intents: placeholder until implemented."""
-
-from ..framework.routing import Route
-
-ROUTES: list[Route] = []
