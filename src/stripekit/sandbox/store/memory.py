@@ -14,7 +14,6 @@ import re
 import threading
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -292,7 +291,14 @@ class MemoryTransaction(Transaction):
     def idempotency_put(self, account: str, key: str, record: IdempotencyRecord) -> None:
         # An exactly sized copy of the body: the response's own bytes come from orjson
         # with their 4 KiB buffer, and the SDK sends a key with every POST.
-        compact = replace(record, body=memoryview(record.body).tobytes())
+        compact = IdempotencyRecord(
+            record.method,
+            record.path,
+            record.params_hash,
+            record.status,
+            memoryview(record.body).tobytes(),
+            record.created,
+        )
         self._put(self._store.idempotency, (account, key), compact)
 
     def idempotency_delete(self, account: str, key: str) -> None:
