@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 SUCCEED = "succeed"
 DECLINE = "decline"
@@ -139,6 +140,62 @@ DECLINE_MESSAGES: dict[str, str] = {
     "incorrect_cvc": "Your card's security code is incorrect.",
     "processing_error": "An error occurred while processing your card. Try again in a little bit.",
 }
+
+
+# What the card network says with each decline: (network_decline_code, advice_code,
+# seller_message). One table for payment intents, charges, setup intents and attach.
+DECLINE_NETWORK: dict[str, tuple[str | None, str | None, str]] = {
+    "generic_decline": (
+        "01",
+        "try_again_later",
+        "The bank did not return any further details with this decline.",
+    ),
+    "insufficient_funds": ("51", "try_again_later", ""),
+    "lost_card": ("41", "do_not_try_again", ""),
+    "stolen_card": ("43", "do_not_try_again", ""),
+    "card_velocity_exceeded": ("61", "try_again_later", ""),
+    "expired_card": ("54", "confirm_card_data", ""),  # with network advice 03
+    "incorrect_cvc": ("N7", "confirm_card_data", ""),
+    "processing_error": ("96", "try_again_later", ""),
+    "authentication_required": (None, None, ""),
+}
+# The card field a decline blames, as Stripe's `param`.
+DECLINE_PARAMS = {"expired_card": "exp_month", "incorrect_cvc": "cvc"}
+AUTH_REQUIRED_MESSAGE = "Your card was declined. This transaction requires authentication."
+
+
+def decline_message(decline_code: str) -> str:
+    if decline_code == "authentication_required":
+        return AUTH_REQUIRED_MESSAGE
+    return DECLINE_MESSAGES.get(decline_code, "Your card was declined.")
+
+
+def decline_details(card: TestCard, *, code: str | None = None) -> dict[str, Any]:
+    """A decline as the error, `last_payment_error` and the charge show it: code,
+    decline_code, message, and where Stripe gives them param/advice/network codes."""
+    decline_code = card.decline_code or "generic_decline"
+    network, advice, _ = DECLINE_NETWORK.get(decline_code, (None, None, ""))
+    out: dict[str, Any] = {
+        "code": code or card.error_code or "card_declined",
+        "decline_code": decline_code,
+        "message": decline_message(decline_code),
+    }
+    if decline_code == "fraudulent":
+        return out  # blocked by Radar before the network: no network code, no advice
+    if advice:
+        out["advice_code"] = advice
+    if network:
+        out["network_decline_code"] = network
+    if decline_code == "expired_card":
+        out["network_advice_code"] = "03"
+    if decline_code in DECLINE_PARAMS:
+        out["param"] = DECLINE_PARAMS[decline_code]
+    return out
+
+
+def seller_message(decline_code: str) -> str:
+    seller = DECLINE_NETWORK.get(decline_code, (None, None, ""))[2]
+    return seller or f"The bank returned the decline code `{decline_code}`."
 
 
 def luhn_valid(number: str) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import metadata, pages, updates
+from ..framework import metadata, pages, testcards, updates
 from ..framework.context import RequestContext
 from ..framework.errors import CardError, InvalidRequestError, ResourceMissing
 from ..framework.listing import list_objects
@@ -126,7 +126,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         # The Charges API cannot run 3-D Secure: such cards decline.
         declined = charging.authentication_required(instrument.card)
     elif instrument.card.decline_code is not None:
-        declined = charging.decline_fields(instrument.card)
+        declined = testcards.decline_details(instrument.card)
     charge = charging.authorize(
         ctx,
         instrument,

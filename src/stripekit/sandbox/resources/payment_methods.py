@@ -30,23 +30,9 @@ _BY_FINGERPRINT = {card.fingerprint: card for card in testcards.CARDS.values()}
 # Side record (not a Stripe object, never served): "this PaymentMethod may not be reused".
 CONSUMED = "sandbox.payment_method_consumed"
 
+
 # Stripe's extra fields on the declines its recorded bodies show (advice and network
 # codes); the ISO 8583 codes for the others.
-_DECLINE_EXTRAS: dict[str, dict[str, str]] = {
-    "generic_decline": {"advice_code": "try_again_later", "network_decline_code": "01"},
-    "insufficient_funds": {"advice_code": "try_again_later", "network_decline_code": "51"},
-    "lost_card": {"advice_code": "do_not_try_again", "network_decline_code": "41"},
-    "stolen_card": {"advice_code": "do_not_try_again", "network_decline_code": "43"},
-    "expired_card": {
-        "advice_code": "confirm_card_data",
-        "network_advice_code": "03",
-        "network_decline_code": "54",
-    },
-}
-# The field a decline blames, where Stripe names one.
-_DECLINE_PARAMS = {"expired_card": "exp_month", "incorrect_cvc": "cvc"}
-
-
 def card_of(payment_method: dict[str, Any]) -> TestCard:
     """The test card a card PaymentMethod was made from (its outcome drives payments)."""
     card = payment_method.get("card") or {}
@@ -175,14 +161,15 @@ def decline_error(
 ) -> CardError:
     """Stripe's 402 for a declining test card; `extra` adds `payment_method`,
     `setup_intent`, `charge`... to the error body."""
-    decline_code = card.decline_code or "generic_decline"
+    details = testcards.decline_details(card)
+    message = details.pop("message")
+    code = details.pop("code")
     return CardError(
-        testcards.DECLINE_MESSAGES.get(decline_code, "Your card was declined."),
-        code=card.error_code or "card_declined",
-        param=_DECLINE_PARAMS.get(decline_code, param),
+        message,
+        code=code,
+        param=details.pop("param", param),
         keep_writes=keep_writes,
-        decline_code=decline_code,
-        **_DECLINE_EXTRAS.get(decline_code, {}),
+        **details,
         **extra,
     )
 

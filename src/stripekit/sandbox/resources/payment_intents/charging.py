@@ -23,9 +23,10 @@ from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError
 from ...framework.testcards import (
     BYPASS_PENDING,
-    DECLINE_MESSAGES,
     DISPUTE,
     TestCard,
+    decline_details,
+    seller_message,
 )
 from .. import disputes, payment_methods
 
@@ -34,27 +35,6 @@ AUTHORIZATION_SECONDS = 7 * DAY
 EXPIRE_TIMER = "charge.expire_authorization"
 STATEMENT_DESCRIPTOR = "Stripe"  # what a new test account's descriptor reads
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
-AUTH_REQUIRED_MESSAGE = "Your card was declined. This transaction requires authentication."
-
-# decline_code -> (network_decline_code, advice_code, seller_message or "" for Stripe's
-# "The bank returned the decline code `...`." wording).
-_DECLINES: dict[str, tuple[str | None, str | None, str]] = {
-    "generic_decline": (
-        "01",
-        "try_again_later",
-        "The bank did not return any further details with this decline.",
-    ),
-    "insufficient_funds": ("51", "try_again_later", ""),
-    "lost_card": ("41", "do_not_try_again", ""),
-    "stolen_card": ("43", "do_not_try_again", ""),
-    "card_velocity_exceeded": ("61", "try_again_later", ""),
-    "expired_card": ("54", "confirm_card_data", ""),  # with network advice 03
-    "incorrect_cvc": ("N7", "confirm_card_data", ""),
-    "processing_error": ("96", "try_again_later", ""),
-    "authentication_required": (None, None, ""),
-}
-# The card field a decline blames, as Stripe's `param`.
-_DECLINE_PARAMS = {"expired_card": "exp_month", "incorrect_cvc": "cvc"}
 
 
 @dataclass
@@ -93,39 +73,10 @@ def _digits(seed: str, count: int) -> str:
     return str(raw)[-count:].rjust(count, "0")
 
 
-def decline_message(decline_code: str) -> str:
-    if decline_code == "authentication_required":
-        return AUTH_REQUIRED_MESSAGE
-    return DECLINE_MESSAGES.get(decline_code, "Your card was declined.")
-
-
-def decline_fields(card: TestCard, *, code: str | None = None) -> dict[str, Any]:
-    """The parts of a decline found on the error, on `last_payment_error` and on the
-    charge: code, decline_code, message, and param/advice_code/network_decline_code."""
-    decline_code = card.decline_code or "generic_decline"
-    network, advice, _ = _DECLINES.get(decline_code, (None, None, ""))
-    out: dict[str, Any] = {
-        "code": code or card.error_code or "card_declined",
-        "decline_code": decline_code,
-        "message": decline_message(decline_code),
-    }
-    if decline_code == "fraudulent":
-        return out  # blocked by Radar before the network: no network code, no advice
-    if advice:
-        out["advice_code"] = advice
-    if network:
-        out["network_decline_code"] = network
-    if decline_code == "expired_card":
-        out["network_advice_code"] = "03"
-    if decline_code in _DECLINE_PARAMS:
-        out["param"] = _DECLINE_PARAMS[decline_code]
-    return out
-
-
 def authentication_required(card: TestCard) -> dict[str, Any]:
     """The decline of a 3-D Secure card that cannot be authenticated (off-session)."""
     required = TestCard(card.number, card.brand, decline_code="authentication_required")
-    return decline_fields(required, code="authentication_required")
+    return decline_details(required, code="authentication_required")
 
 
 def _outcome(charge_id: str, declined: dict[str, Any] | None) -> dict[str, Any]:
@@ -154,13 +105,12 @@ def _outcome(charge_id: str, declined: dict[str, Any] | None) -> dict[str, Any]:
             type="blocked",
         )
         return outcome
-    seller = _DECLINES.get(decline_code, (None, None, ""))[2]
     outcome.update(
         advice_code=declined.get("advice_code"),
         network_decline_code=declined.get("network_decline_code"),
         network_status="declined_by_network",
         reason=decline_code,
-        seller_message=seller or f"The bank returned the decline code `{decline_code}`.",
+        seller_message=seller_message(decline_code),
         type="issuer_declined",
     )
     return outcome
@@ -256,7 +206,7 @@ def authorize(
 ) -> dict[str, Any]:
     """Record one payment attempt with `instrument` as a charge, and emit its event.
 
-    `declined` (from `decline_fields`) makes it a failed charge; the caller reads the
+    `declined` (from `testcards.decline_details`) makes it a failed charge; the caller reads the
     outcome from the card so that it can shape its own error. An approved charge is
     captured now when `capture`, else held until captured or expired (a timer)."""
     charge_id = ctx.new_id("ch")

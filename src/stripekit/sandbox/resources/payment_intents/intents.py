@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from ...framework import testcards
 from ...framework.context import RequestContext
 from ...framework.errors import CardError, InvalidRequestError, StripeError
 from ...framework.testcards import AUTHENTICATE, AUTHENTICATE_UNLESS_SET_UP
@@ -297,7 +298,7 @@ def pay(
 ) -> None:
     """Charge the card for the intent's amount: succeeded, requires_capture, or a 402."""
     card = payment_methods.card_of(payment_method)
-    declined = charging.decline_fields(card) if card.decline_code is not None else None
+    declined = testcards.decline_details(card) if card.decline_code is not None else None
     manual = manual_capture(intent)
     card_options = (intent.get("payment_method_options") or {}).get("card") or {}
     charge = charging.authorize(
