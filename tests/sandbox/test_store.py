@@ -158,3 +158,38 @@ def test_timers(store: Store) -> None:
         raise RuntimeError("rolled back")
     with store.transaction(write=True) as tx:
         assert [t.ref for t in tx.timers_due(1000)] == ["ch_1", "po_2"]
+
+
+def test_clock_timers_wait_for_their_clock(store: Store) -> None:
+    with store.transaction(write=True) as tx:
+        tx.timer_add("a", 100, "invoice.finalize", "in_1", "clock_1")
+        tx.timer_add("a", 50, "invoice.finalize", "in_0", "clock_1")
+        tx.timer_add("a", 60, "payout.advance", "po_1")
+        tx.timer_add("b", 10, "invoice.finalize", "in_9", "clock_1")  # another account
+        # Sandbox time never runs a clock's timers.
+        assert [t.ref for t in tx.timers_due(10_000)] == ["po_1"]
+        assert tx.next_due() == 60
+        due = tx.clock_timers_due("a", "clock_1", 100)
+        assert [(t.ref, t.clock) for t in due] == [("in_0", "clock_1"), ("in_1", "clock_1")]
+        assert tx.clock_timers_due("a", "clock_1", 99)[-1].ref == "in_0"
+        assert tx.clock_timers_due("a", "clock_2", 10_000) == []
+
+
+def test_sqlite_file_from_before_clock_timers_is_migrated(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE timers (id INTEGER PRIMARY KEY, account TEXT NOT NULL, due INTEGER NOT"
+        " NULL, kind TEXT NOT NULL, ref TEXT NOT NULL)"
+    )
+    old.execute("INSERT INTO timers(account, due, kind, ref) VALUES ('a', 5, 'k', 'r')")
+    old.commit()
+    old.close()
+    store = SQLiteStore(path)
+    with store.transaction(write=True) as tx:
+        assert [(t.ref, t.clock) for t in tx.timers_due(10)] == [("r", None)]
+        tx.timer_add("a", 6, "k", "r2", "clock_x")
+        assert [t.ref for t in tx.clock_timers_due("a", "clock_x", 10)] == ["r2"]
+    store.close()

@@ -64,10 +64,11 @@ class RequestContext:
     def remove(self, type_: str, id_: str) -> None:
         self.tx.remove(self.account, type_, id_)
 
-    def schedule(self, due: int, kind: str, ref: str) -> None:
-        """Ask for `resources.TIMERS[kind](ctx, ref)` to run once sandbox time reaches `due`."""
-        self.tx.timer_add(self.account, due, kind, ref)
-        if self.scheduled is None or due < self.scheduled:
+    def schedule(self, due: int, kind: str, ref: str, *, clock: str | None = None) -> None:
+        """Ask for `resources.TIMERS[kind](ctx, ref)` to run once sandbox time reaches `due`
+        — or, with `clock`, once that test clock is advanced past `due`."""
+        self.tx.timer_add(self.account, due, kind, ref, clock)
+        if clock is None and (self.scheduled is None or due < self.scheduled):
             self.scheduled = due
 
     def emit(

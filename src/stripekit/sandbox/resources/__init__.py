@@ -24,6 +24,7 @@ from . import (
     refunds,
     setup_intents,
     sources,
+    test_clocks,
     tokens,
 )
 
@@ -44,6 +45,7 @@ MODULES: tuple[ModuleType, ...] = (
     disputes,
     balance,
     payouts,
+    test_clocks,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]

@@ -21,7 +21,7 @@ from ..framework.listing import list_objects
 from ..framework.routing import Route
 from ..framework.searching import search_objects
 from ..store import Filter
-from . import payment_methods, sources
+from . import payment_methods, sources, test_clocks
 
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
 UPDATABLE = (
@@ -152,7 +152,8 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         "object": "customer",
         "address": given.get("address"),
         "balance": given.get("balance") or 0,
-        "created": ctx.now,
+        # A customer on a test clock is created at the clock's time, as on Stripe.
+        "created": test_clocks.now_for(ctx, params.get("test_clock")),
         "currency": None,
         "default_source": None,
         "delinquent": False,

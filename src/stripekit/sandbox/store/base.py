@@ -55,6 +55,8 @@ class Timer:
     due: int
     kind: str
     ref: str
+    # A timer on a test clock falls due when that clock is advanced, not with sandbox time.
+    clock: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,18 +128,26 @@ class Transaction(ABC):
     def key_put(self, record: KeyRecord) -> None: ...
 
     @abstractmethod
-    def timer_add(self, account: str, due: int, kind: str, ref: str) -> None: ...
+    def timer_add(
+        self, account: str, due: int, kind: str, ref: str, clock: str | None = None
+    ) -> None: ...
 
     @abstractmethod
     def timers_due(self, now: int, limit: int = 100) -> list[Timer]:
-        """Timers due at or before `now`, earliest first."""
+        """Timers on sandbox time due at or before `now`, earliest first."""
+
+    @abstractmethod
+    def clock_timers_due(
+        self, account: str, clock: str, until: int, limit: int = 100
+    ) -> list[Timer]:
+        """Timers on a test clock due at or before `until`, earliest first."""
 
     @abstractmethod
     def timer_remove(self, timer_id: int) -> None: ...
 
     @abstractmethod
     def next_due(self) -> int | None:
-        """When the earliest timer falls due (None when there is none)."""
+        """When the earliest timer on sandbox time falls due (None when there is none)."""
 
     @abstractmethod
     def meta_get(self, name: str) -> str | None: ...

@@ -312,14 +312,30 @@ class MemoryTransaction(Transaction):
     def key_put(self, record: KeyRecord) -> None:
         self._put(self._store.keys, record.key, record)
 
-    def timer_add(self, account: str, due: int, kind: str, ref: str) -> None:
+    def timer_add(
+        self, account: str, due: int, kind: str, ref: str, clock: str | None = None
+    ) -> None:
         self._store.seq += 1
-        timer = Timer(self._store.seq, account, due, kind, ref)
+        timer = Timer(self._store.seq, account, due, kind, ref, clock)
         self._put(self._store.timers, timer.id, timer)
 
     def timers_due(self, now: int, limit: int = 100) -> list[Timer]:
         due = sorted(
-            (t for t in self._store.timers.values() if t.due <= now), key=lambda t: (t.due, t.id)
+            (t for t in self._store.timers.values() if t.clock is None and t.due <= now),
+            key=lambda t: (t.due, t.id),
+        )
+        return due[:limit]
+
+    def clock_timers_due(
+        self, account: str, clock: str, until: int, limit: int = 100
+    ) -> list[Timer]:
+        due = sorted(
+            (
+                t
+                for t in self._store.timers.values()
+                if t.clock == clock and t.account == account and t.due <= until
+            ),
+            key=lambda t: (t.due, t.id),
         )
         return due[:limit]
 
@@ -329,7 +345,7 @@ class MemoryTransaction(Transaction):
             self._undo.append(lambda: self._store.timers.__setitem__(timer_id, old))
 
     def next_due(self) -> int | None:
-        return min((t.due for t in self._store.timers.values()), default=None)
+        return min((t.due for t in self._store.timers.values() if t.clock is None), default=None)
 
     def meta_get(self, name: str) -> str | None:
         return self._store.meta.get(name)

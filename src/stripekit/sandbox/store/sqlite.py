@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS timers (
     account TEXT NOT NULL,
     due INTEGER NOT NULL,
     kind TEXT NOT NULL,
-    ref TEXT NOT NULL
+    ref TEXT NOT NULL,
+    clock TEXT
 );
 CREATE INDEX IF NOT EXISTS timers_by_due ON timers(due, id);
 """
@@ -254,17 +255,29 @@ class SQLiteTransaction(Transaction):
             ),
         )
 
-    def timer_add(self, account: str, due: int, kind: str, ref: str) -> None:
+    def timer_add(
+        self, account: str, due: int, kind: str, ref: str, clock: str | None = None
+    ) -> None:
         self._conn.execute(
-            "INSERT INTO timers(account, due, kind, ref) VALUES (?,?,?,?)",
-            (account, due, kind, ref),
+            "INSERT INTO timers(account, due, kind, ref, clock) VALUES (?,?,?,?,?)",
+            (account, due, kind, ref, clock),
         )
 
     def timers_due(self, now: int, limit: int = 100) -> list[Timer]:
         rows = self._conn.execute(
-            "SELECT id, account, due, kind, ref FROM timers WHERE due <= ? ORDER BY due, id"
-            " LIMIT ?",
+            "SELECT id, account, due, kind, ref, clock FROM timers"
+            " WHERE due <= ? AND clock IS NULL ORDER BY due, id LIMIT ?",
             (now, limit),
+        ).fetchall()
+        return [Timer(*row) for row in rows]
+
+    def clock_timers_due(
+        self, account: str, clock: str, until: int, limit: int = 100
+    ) -> list[Timer]:
+        rows = self._conn.execute(
+            "SELECT id, account, due, kind, ref, clock FROM timers"
+            " WHERE account = ? AND clock = ? AND due <= ? ORDER BY due, id LIMIT ?",
+            (account, clock, until, limit),
         ).fetchall()
         return [Timer(*row) for row in rows]
 
@@ -272,7 +285,7 @@ class SQLiteTransaction(Transaction):
         self._conn.execute("DELETE FROM timers WHERE id=?", (timer_id,))
 
     def next_due(self) -> int | None:
-        row = self._conn.execute("SELECT min(due) FROM timers").fetchone()
+        row = self._conn.execute("SELECT min(due) FROM timers WHERE clock IS NULL").fetchone()
         return row[0] if row else None
 
     def meta_get(self, name: str) -> str | None:
@@ -295,8 +308,15 @@ class SQLiteStore(Store):
             # crash; only the last commits may be lost on power failure.
             self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        self._migrate()
         self._lock = threading.RLock()
         self._tx = SQLiteTransaction(self._conn)
+
+    def _migrate(self) -> None:
+        """Bring a file written by an earlier version up to this schema."""
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(timers)")}
+        if "clock" not in columns:
+            self._conn.execute("ALTER TABLE timers ADD COLUMN clock TEXT")
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Transaction]:
