@@ -37,8 +37,11 @@ class Route:
 @dataclass
 class _Node:
     literal: dict[str, _Node] = field(default_factory=dict)
-    param: tuple[str, _Node] | None = None
-    routes: dict[str, Route] = field(default_factory=dict)
+    # One child for any id at this level: the spec names the same position differently
+    # in different paths (`{subscription_exposed_id}` and `{subscription}/resume`).
+    param: _Node | None = None
+    # method -> (route, its parameter names in path order)
+    routes: dict[str, tuple[Route, tuple[str, ...]]] = field(default_factory=dict)
 
 
 class Router:
@@ -49,33 +52,35 @@ class Router:
 
     def _add(self, route: Route) -> None:
         node = self._root
+        names: list[str] = []
         for seg in route.template.strip("/").split("/"):
             if seg.startswith("{") and seg.endswith("}"):
-                name = seg[1:-1]
+                names.append(seg[1:-1])
                 if node.param is None:
-                    node.param = (name, _Node())
-                elif node.param[0] != name:
-                    raise ValueError(f"conflicting parameter names at {route.template}")
-                node = node.param[1]
+                    node.param = _Node()
+                node = node.param
             else:
                 node = node.literal.setdefault(seg, _Node())
         if route.method in node.routes:
             raise ValueError(f"duplicate route {route.method} {route.template}")
-        node.routes[route.method] = route
+        node.routes[route.method] = (route, tuple(names))
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         """Match a raw (still percent-encoded) path. Segments are decoded after the split,
         so an id holding `/` (`%2F`) stays one segment; `+` means a space because
         stripe-python quotes ids with `quote_plus`."""
         node = self._root
-        params: dict[str, str] = {}
+        values: list[str] = []
         for seg in path.removeprefix("/").split("/"):
             nxt = node.literal.get(seg)
             if nxt is None:
                 if node.param is None or seg == "":
                     return None
-                params[node.param[0]] = unquote_plus(seg) if "%" in seg or "+" in seg else seg
-                nxt = node.param[1]
+                values.append(unquote_plus(seg) if "%" in seg or "+" in seg else seg)
+                nxt = node.param
             node = nxt
-        route = node.routes.get(method)
-        return (route, params) if route else None
+        found = node.routes.get(method)
+        if found is None:
+            return None
+        route, names = found
+        return route, dict(zip(names, values, strict=True))
