@@ -65,6 +65,10 @@ def test_customers_live_on_the_clock(client: stripe.StripeClient) -> None:
     customer = client.v1.customers.create(params={"test_clock": clock.id, "name": "on clock"})
     other = client.v1.customers.create(params={"name": "off clock"})
     assert customer.created == FROZEN and customer.test_clock == clock.id
+    created = client.v1.events.list(params={"type": "customer.created"}).data
+    by_customer = {e.data.object.id: e.created for e in created}
+    assert by_customer[customer.id] == FROZEN  # events about clock objects carry its time
+    assert by_customer[other.id] != FROZEN
     on_clock = client.v1.customers.list(params={"test_clock": clock.id}).data
     assert [c.id for c in on_clock] == [customer.id]
     client.v1.test_helpers.test_clocks.delete(clock.id)

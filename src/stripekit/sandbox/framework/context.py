@@ -71,6 +71,15 @@ class RequestContext:
         if clock is None and (self.scheduled is None or due < self.scheduled):
             self.scheduled = due
 
+    def _event_time(self, obj: dict[str, Any]) -> int:
+        """An event about an object living on a test clock carries the clock's time."""
+        clock_id = obj.get("test_clock")
+        if isinstance(clock_id, str):
+            clock = self.tx.get(self.account, "test_helpers.test_clock", clock_id)
+            if clock is not None:
+                return int(clock["frozen_time"])
+        return self.now
+
     def emit(
         self,
         event_type: str,
@@ -85,7 +94,7 @@ class RequestContext:
             "id": self.new_id("evt"),
             "object": "event",
             "api_version": self.api_version,
-            "created": self.now,
+            "created": self._event_time(obj),
             "data": data,
             "livemode": False,
             "pending_webhooks": 0,

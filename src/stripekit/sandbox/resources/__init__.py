@@ -10,20 +10,28 @@ from ..framework.context import RequestContext
 from ..framework.routing import Route
 from . import (
     balance,
+    billing_meters,
     charges,
     coupons,
+    customer_balance,
     customers,
+    discounts,
     disputes,
     events,
+    invoiceitems,
+    invoices,
     payment_intents,
     payment_methods,
     payouts,
     plans,
     prices,
     products,
+    promotion_codes,
     refunds,
     setup_intents,
     sources,
+    subscription_items,
+    subscriptions,
     test_clocks,
     tokens,
 )
@@ -46,6 +54,14 @@ MODULES: tuple[ModuleType, ...] = (
     balance,
     payouts,
     test_clocks,
+    promotion_codes,
+    discounts,
+    billing_meters,
+    customer_balance,
+    invoiceitems,
+    invoices,
+    subscriptions,
+    subscription_items,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]

@@ -6,6 +6,10 @@ redemption count every time a coupon leaves this module (`present`), so a `redee
 under `advance_clock` needs no background job. `applies_to` and `currency_options` are stored
 but, as on Stripe, only shown when expanded, so `present` leaves them out.
 
+Redemptions are counted by the billing code that applies coupons (`redeem`, called for each
+discount made from the coupon, directly or through a promotion code); `check_redeemable`
+refuses a coupon past its `redeem_by` or used `max_redemptions` times.
+
 Unlike a customer, a deleted coupon is gone: a later call answers 404 and its id may be used
 again. Error texts follow the live probes in the research notes (section 11); the ones marked
 "proposal" below had no recorded Stripe body and copy the style of their probed neighbours.
@@ -45,6 +49,35 @@ def is_valid(coupon: dict[str, Any], now: int) -> bool:
         return False
     limit = coupon.get("max_redemptions")
     return limit is None or coupon.get("times_redeemed", 0) < limit
+
+
+def check_redeemable(coupon: dict[str, Any], now: int, *, param: str = "coupon") -> None:
+    """Refuse a coupon that can no longer be redeemed at `now` (past `redeem_by`, or used
+    `max_redemptions` times), as Stripe refuses applying it."""
+    if not is_valid(coupon, now):
+        # Live bodies start "Coupon expired: <id>" for a coupon past its redeem_by; Stripe's
+        # error-code list names `coupon_expired` for it. A used-up coupon is no longer valid
+        # either, and gets the same answer here (proposal: no recorded body for that case).
+        raise InvalidRequestError(
+            f"Coupon expired: {coupon['id']}", param=param, code="coupon_expired"
+        )
+
+
+def redeem(
+    ctx: RequestContext, coupon_id: str, *, now: int | None = None, param: str = "coupon"
+) -> dict[str, Any]:
+    """Count one redemption of a coupon (a discount made from it, directly or through a
+    promotion code): refused when it is missing or no longer valid at `now` (the time of the
+    customer's test clock, sandbox time by default). Returns the stored coupon."""
+    coupon = ctx.find("coupon", coupon_id) if isinstance(coupon_id, str) else None
+    if coupon is None:
+        # An id given as a parameter: 400, naming the parameter it came in.
+        raise ResourceMissing("coupon", str(coupon_id), param=param, status=400)
+    check_redeemable(coupon, ctx.now if now is None else now, param=param)
+    coupon["times_redeemed"] = coupon.get("times_redeemed", 0) + 1
+    coupon["valid"] = is_valid(coupon, ctx.now)
+    ctx.save(coupon)
+    return coupon
 
 
 def _current(ctx: RequestContext, coupon: dict[str, Any]) -> dict[str, Any]:

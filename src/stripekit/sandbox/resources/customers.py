@@ -240,7 +240,19 @@ def update(ctx: RequestContext, params: dict[str, Any], customer: str) -> dict[s
 
 
 def delete(ctx: RequestContext, params: dict[str, Any], customer: str) -> dict[str, Any]:
-    obj = ctx.load("customer", customer)
+    return delete_customer(ctx, ctx.load("customer", customer))
+
+
+def delete_customer(ctx: RequestContext, obj: dict[str, Any]) -> dict[str, Any]:
+    """Delete a customer as Stripe does: its live subscriptions are canceled first."""
+    # Subscriptions build on customers; imported here to keep the dependency one way.
+    from .subscriptions import handlers as subscriptions
+    from .subscriptions import model as subscription_model
+
+    mine = (Filter(("customer",), "eq", obj["id"]),)
+    for sub in list(ctx.tx.scan(ctx.account, subscription_model.TYPE, mine)):
+        if sub["status"] not in subscription_model.ENDED:
+            subscriptions.cancel_now(ctx, sub, {})
     tombstone = {"id": obj["id"], "object": "customer", "deleted": True}
     # The tombstone keeps `created` for the store's ordering; Stripe's stub has only three fields.
     ctx.save({**tombstone, "created": obj["created"]}, listed=False)

@@ -69,19 +69,12 @@ def list_(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 
 def delete(ctx: RequestContext, params: dict[str, Any], test_clock: str) -> dict[str, Any]:
     """Deleting a clock deletes the customers living on it, as Stripe does."""
+    from .customers import delete_customer  # customers import this module
+
     clock = _load(ctx, test_clock)
     on_clock = (Filter(("test_clock",), "eq", clock["id"]),)
     for customer in list(ctx.tx.scan(ctx.account, "customer", on_clock)):
-        ctx.save(
-            {
-                "id": customer["id"],
-                "object": "customer",
-                "deleted": True,
-                "created": customer["created"],
-            },
-            listed=False,
-        )
-        ctx.emit("customer.deleted", customer)
+        delete_customer(ctx, customer)
     ctx.remove(TYPE, clock["id"])
     ctx.emit("test_helpers.test_clock.deleted", clock)
     return {"id": clock["id"], "object": TYPE, "deleted": True}

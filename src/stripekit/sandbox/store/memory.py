@@ -10,6 +10,7 @@ Transactions keep an undo log: a failed request is rolled back exactly like SQLi
 
 from __future__ import annotations
 
+import heapq
 import re
 import threading
 from bisect import bisect_left, insort
@@ -317,35 +318,31 @@ class MemoryTransaction(Transaction):
     ) -> None:
         self._store.seq += 1
         timer = Timer(self._store.seq, account, due, kind, ref, clock)
-        self._put(self._store.timers, timer.id, timer)
+        self._store.timers[timer.id] = timer
+        self._store.index_timer(timer)
+        self._undo.append(lambda: self._store.timers.pop(timer.id, None))
 
     def timers_due(self, now: int, limit: int = 100) -> list[Timer]:
-        due = sorted(
-            (t for t in self._store.timers.values() if t.clock is None and t.due <= now),
-            key=lambda t: (t.due, t.id),
-        )
-        return due[:limit]
+        return self._store.due_on(None, now, limit)
 
     def clock_timers_due(
         self, account: str, clock: str, until: int, limit: int = 100
     ) -> list[Timer]:
-        due = sorted(
-            (
-                t
-                for t in self._store.timers.values()
-                if t.clock == clock and t.account == account and t.due <= until
-            ),
-            key=lambda t: (t.due, t.id),
-        )
-        return due[:limit]
+        return self._store.due_on((account, clock), until, limit)
 
     def timer_remove(self, timer_id: int) -> None:
         old = self._store.timers.pop(timer_id, None)
         if old is not None:
-            self._undo.append(lambda: self._store.timers.__setitem__(timer_id, old))
+
+            def undo() -> None:
+                self._store.timers[timer_id] = old
+                self._store.index_timer(old)
+
+            self._undo.append(undo)
 
     def next_due(self) -> int | None:
-        return min((t.due for t in self._store.timers.values() if t.clock is None), default=None)
+        due = self._store.due_on(None, None, 1)
+        return due[0].due if due else None
 
     def meta_get(self, name: str) -> str | None:
         return self._store.meta.get(name)
@@ -383,8 +380,36 @@ class MemoryStore(Store):
         self.keys: dict[str, KeyRecord] = {}
         self.meta: dict[str, str] = {}
         self.timers: dict[int, Timer] = {}
+        # A heap of (due, id) per test clock (key (account, clock)) and one for sandbox time
+        # (key None), so a clock with thousands of renewals pending finds the next one
+        # without sorting them all. Removed timers are dropped lazily from the heaps.
+        self._timer_heaps: dict[tuple[str, str] | None, list[tuple[int, int]]] = {}
         self.seq = 0
         self.lock = threading.RLock()
+
+    def index_timer(self, timer: Timer) -> None:
+        key = None if timer.clock is None else (timer.account, timer.clock)
+        heapq.heappush(self._timer_heaps.setdefault(key, []), (timer.due, timer.id))
+
+    def due_on(self, key: tuple[str, str] | None, until: int | None, limit: int) -> list[Timer]:
+        """The earliest live timers on one heap, due at or before `until` (any if None)."""
+        heap = self._timer_heaps.get(key)
+        if not heap:
+            return []
+        while heap and heap[0][1] not in self.timers:
+            heapq.heappop(heap)  # removed earlier
+        found: list[Timer] = []
+        seen: set[int] = set()
+        # The engine asks for one timer at a time (the heap's top); a longer answer sorts.
+        for due, timer_id in heap[:1] if limit == 1 else sorted(heap):
+            if (until is not None and due > until) or len(found) == limit:
+                break
+            timer = self.timers.get(timer_id)
+            if timer is None or timer_id in seen:  # removed, or pushed again by a rollback
+                continue
+            seen.add(timer_id)
+            found.append(timer)
+        return found
 
     def transaction(self, *, write: bool) -> _Scope:
         return _Scope(self)

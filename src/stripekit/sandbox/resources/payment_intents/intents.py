@@ -332,6 +332,12 @@ def pay(
         intent.update(status="succeeded", amount_received=intent["amount"])
         ctx.save(intent)
         ctx.emit("payment_intent.succeeded", intent)
+        # An invoice's PaymentIntent paid here (the 3-D Secure page, a confirm with the
+        # invoice's confirmation secret) pays the invoice. Imported here: invoices build
+        # on payment intents, not the other way round.
+        from .. import invoices
+
+        invoices.payment_intent_succeeded(ctx, intent)
     _save_for_later(ctx, intent, payment_method)
 
 
