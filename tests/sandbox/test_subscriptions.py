@@ -1056,3 +1056,35 @@ def test_deleting_the_customer_cancels_its_subscriptions(client: stripe.StripeCl
     assert client.v1.subscriptions.retrieve(sub.id).status == "canceled"
     types = [e.type for e in client.v1.events.list(params={"limit": 5}).data]
     assert types[0] == "customer.deleted" and "customer.subscription.deleted" in types
+
+
+@pytest.mark.parametrize("after", ["unpaid", "past_due"])
+def test_retries_exhausted_follow_the_account_setting(sk: Harness, after: str) -> None:
+    client = sk.client
+    sk.sandbox.set_setting("subscription_after_failed_retries", after, api_key=sk.api_key)
+    billing = on_clock(client)
+    sub = billing.subscribe(items=[{"price": recurring_price(client, 1000).id}])
+    billing.set_default("pm_card_chargeCustomerFail")
+    billing.advance(add_months(T0, 1) + 30 * DAY)
+    sub = client.v1.subscriptions.retrieve(sub.id)
+    assert sub.status == after
+    invoices = client.v1.invoices.list(params={"subscription": sub.id}).data
+    given_up = [i for i in invoices if i.attempt_count == 4]
+    assert len(given_up) == 1
+    assert given_up[0].status == "open" and given_up[0].next_payment_attempt is None
+    renewal = invoices[0]  # the period after: generated all the same
+    assert renewal.billing_reason == "subscription_cycle"
+    if after == "unpaid":  # ... but an unpaid subscription's invoices are not collected
+        assert renewal.status == "draft" and renewal.attempt_count == 0
+
+
+def test_settings_over_the_control_endpoint(sk: Harness) -> None:
+    assert sk.raw("GET", "/_sandbox/settings").body["subscription_after_failed_retries"] == (
+        "canceled"
+    )
+    bad = sk.raw("POST", "/_sandbox/settings", body="subscription_after_failed_retries=later")
+    assert bad.status == 400 and bad.body["error"]["param"] == "subscription_after_failed_retries"
+    unknown = sk.raw("POST", "/_sandbox/settings", body="colour=blue")
+    assert unknown.status == 400 and unknown.body["error"]["code"] == "parameter_unknown"
+    ok = sk.raw("POST", "/_sandbox/settings", body="subscription_after_failed_retries=unpaid")
+    assert ok.body["subscription_after_failed_retries"] == "unpaid"

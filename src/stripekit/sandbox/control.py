@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .framework import permissions
+from .framework import permissions, settings
 from .framework.context import RequestContext
 from .framework.errors import InvalidRequestError
 from .framework.routing import Route
@@ -58,8 +58,20 @@ def create_restricted_key(
     return {"object": "sandbox.restricted_key", "secret": key, "permissions": granted}
 
 
+def get_settings(engine: Engine, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"object": "sandbox.settings", **settings.all_for(ctx.tx, ctx.account)}
+
+
+def update_settings(engine: Engine, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    for name, value in params.items():
+        settings.put(ctx.tx, ctx.account, name, str(value))
+    return get_settings(engine, ctx, params)
+
+
 ROUTES = [
     Route("GET", "/_sandbox/clock", get_clock, control=True),
     Route("POST", "/_sandbox/clock/advance", advance_clock, control=True),
     Route("POST", "/_sandbox/restricted_keys", create_restricted_key, control=True),
+    Route("GET", "/_sandbox/settings", get_settings, control=True),
+    Route("POST", "/_sandbox/settings", update_settings, control=True),
 ]

@@ -92,6 +92,19 @@ class Sandbox:
             raise RuntimeError(f"the 3-D Secure page refused {intent_id} ({response.status})")
         return service.retrieve(intent_id)
 
+    def set_setting(self, name: str, value: str, *, api_key: str | None = None) -> None:
+        """Set an account setting Stripe keeps in its Dashboard, e.g.
+        `set_setting("subscription_after_failed_retries", "unpaid")`."""
+        response = self.engine.handle(
+            "POST",
+            "/_sandbox/settings",
+            "",
+            {"authorization": f"Bearer {api_key or self.api_key}"},
+            urlencode({name: value}).encode(),
+        )
+        if response.status != 200:
+            raise ValueError(response.json()["error"]["message"])
+
     def now(self) -> int:
         return self.engine.clock.now()
 

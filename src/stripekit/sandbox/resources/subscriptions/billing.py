@@ -164,7 +164,8 @@ def issue(
     ready = ready_lines(ctx, sub, invoice_id, lines)
     collection = sub["collection_method"]
     pause = sub.get("pause_collection") or {}
-    auto_advance = pause.get("behavior") != "keep_as_draft"
+    # An `unpaid` subscription keeps generating invoices, but nothing collects them.
+    auto_advance = pause.get("behavior") != "keep_as_draft" and sub["status"] != "unpaid"
     due_date = None
     if collection == "send_invoice":
         due_date = at + int(sub.get("days_until_due") or 0) * DAY

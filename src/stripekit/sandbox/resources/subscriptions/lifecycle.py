@@ -24,13 +24,11 @@ from typing import Any
 
 import orjson
 
+from ...framework import settings
 from ...framework.context import RequestContext
 from . import billing, cycle, model, prorations, timers
 
 INCOMPLETE_SECONDS = 23 * 3600
-# What a subscription becomes when automatic collection gives up on an invoice: a new
-# account's setting is to cancel it (Stripe's other choices: `unpaid`, `past_due`).
-AFTER_FAILED_RETRIES = "canceled"
 
 
 # -- timers ------------------------------------------------------------------------------------
@@ -325,11 +323,15 @@ def on_retries_exhausted(ctx: RequestContext, invoice: dict[str, Any]) -> None:
     sub = subscription_of(ctx, invoice)
     if sub is None or sub["status"] not in ("past_due", "active"):
         return
-    if AFTER_FAILED_RETRIES == "canceled":
+    # The account's choice (a new account cancels; `unpaid` and `past_due` are the others).
+    after = settings.get(ctx, "subscription_after_failed_retries")
+    if after == "canceled":
         end(ctx, sub, at=model.now_of(ctx, sub), reason="payment_failed", prorate=False)
         return
+    if sub["status"] == after:
+        return
     before = snapshot(sub)
-    sub["status"] = AFTER_FAILED_RETRIES
+    sub["status"] = after
     announce(ctx, sub, before)
 
 
