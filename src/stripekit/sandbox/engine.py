@@ -264,13 +264,15 @@ class Engine:
         """Run, in due order, what sandbox time has made due (payouts landing, uncaptured
         charges expiring...). Each timer runs in its own transaction at its own due time,
         so its events carry the moment it happened, not the moment it was noticed."""
-        now = self.clock.now()
         wall = time.monotonic()
         if wall >= self._due_checked_at + 1.0:
             # Another process sharing the store may have scheduled work: look again.
             with self.store.transaction(write=False) as tx:
                 self._next_due = tx.next_due()
             self._due_checked_at = wall
+        if self._next_due is None:
+            return  # the usual case: nothing scheduled, nothing to read the clock for
+        now = self.clock.now()
         while self._next_due is not None and self._next_due <= now:
             with self.store.transaction(write=True) as tx:
                 due = tx.timers_due(now, limit=1)

@@ -32,6 +32,7 @@ from . import (
     sources,
     subscription_items,
     subscriptions,
+    tax_rates,
     test_clocks,
     tokens,
 )
@@ -57,6 +58,7 @@ MODULES: tuple[ModuleType, ...] = (
     promotion_codes,
     discounts,
     billing_meters,
+    tax_rates,
     customer_balance,
     invoiceitems,
     invoices,

@@ -69,14 +69,8 @@ def _refresh_line(
     model.emit(ctx, "invoice.updated", invoice, model.changes(before, invoice))
 
 
-def _check_tax(ctx: RequestContext, params: dict[str, Any]) -> None:
-    for index, rate in enumerate(params.get("tax_rates") or []):
-        ctx.load("tax_rate", rate, param=f"tax_rates[{index}]", in_path=False)
-
-
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     customer = common.load_customer(ctx, params.get("customer"))
-    _check_tax(ctx, params)
     invoice = None
     if params.get("invoice"):
         invoice = ctx.find("invoice", params["invoice"])
@@ -119,7 +113,6 @@ def update(ctx: RequestContext, params: dict[str, Any], invoiceitem: str) -> dic
     draft = _draft_of(ctx, item)
     if draft == {}:
         raise InvalidRequestError(NOT_EDITABLE_UPDATE)
-    _check_tax(ctx, params)
     items.apply_changes(ctx, item, params, "")
     if draft:
         _refresh_line(ctx, draft, item)

@@ -15,6 +15,7 @@ from ..framework.errors import InvalidRequestError
 from ..framework.listing import list_objects
 from ..framework.routing import Route
 from ..store import Filter
+from . import tax_rates
 from .subscriptions import model, updates
 
 NOUN = "subscription_item"
@@ -36,7 +37,7 @@ def _change(params: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refuse_unsupported(params: dict[str, Any]) -> None:
-    for name in ("billing_thresholds", "tax_rates", "discounts"):
+    for name in ("billing_thresholds", "discounts"):
         if params.get(name) not in (None, "", []):
             raise InvalidRequestError(
                 f"The sandbox does not support `{name}` on subscription items.", param=name
@@ -47,8 +48,12 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     _refuse_unsupported(params)
     sub = model.load(ctx, params["subscription"], param="subscription", in_path=False)
     before = {item["id"] for item in model.items_of(sub)}
+    # Checked here so that errors name this call's own `tax_rates[n]`.
+    tax_rates.resolve(ctx, params.get("tax_rates"), param="tax_rates")
     entry: dict[str, Any] = {
-        k: params[k] for k in ("price", "price_data", "quantity", "metadata") if k in params
+        k: params[k]
+        for k in ("price", "price_data", "quantity", "metadata", "tax_rates")
+        if k in params
     }
     updated = updates.apply_update(ctx, sub, _change(params, entry))
     added = [item for item in model.items_of(updated) if item["id"] not in before]
@@ -66,9 +71,14 @@ def update(ctx: RequestContext, params: dict[str, Any], item: str) -> dict[str, 
     _refuse_unsupported(params)
     found = _load(ctx, item)
     sub = _subscription_of(ctx, found)
+    tax_rates.resolve(ctx, params.get("tax_rates"), param="tax_rates")
     entry: dict[str, Any] = {"id": found["id"]}
     entry.update(
-        {k: params[k] for k in ("price", "price_data", "quantity", "metadata") if k in params}
+        {
+            k: params[k]
+            for k in ("price", "price_data", "quantity", "metadata", "tax_rates")
+            if k in params
+        }
     )
     updates.apply_update(ctx, sub, _change(params, entry))
     return ctx.find(model.ITEM, found["id"]) or found

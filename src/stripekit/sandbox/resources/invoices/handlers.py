@@ -17,7 +17,7 @@ from ...framework.listing import created_range, list_objects
 from ...framework.routing import Route
 from ...framework.searching import search_objects
 from ...store import Filter
-from .. import prices, sources
+from .. import prices, sources, tax_rates
 from ..payment_intents.money import check_currency
 from . import common, discounts, items, lifecycle, model, payment
 
@@ -185,9 +185,8 @@ def _shipping_details(value: Any) -> dict[str, Any] | None:
 
 def _check_unsupported(ctx: RequestContext, params: dict[str, Any]) -> None:
     """Parameters naming objects the sandbox has none of fail as Stripe fails an unknown
-    id; automatic tax needs Stripe Tax, which the sandbox does not compute."""
-    for index, rate in enumerate(params.get("default_tax_rates") or []):
-        ctx.load("tax_rate", rate, param=f"default_tax_rates[{index}]", in_path=False)
+    id (tax rates are resolved by `tax_rates.resolve`); automatic tax needs Stripe Tax,
+    which the sandbox does not compute."""
     for index, tax_id in enumerate(params.get("account_tax_ids") or []):
         ctx.load("tax_id", tax_id, param=f"account_tax_ids[{index}]", in_path=False)
     if params.get("on_behalf_of"):
@@ -245,6 +244,9 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         )
         currency = customer.get("currency") or (pending[0]["currency"] if pending else "usd")
     invoice_id = ctx.new_id("in")
+    default_rates = tax_rates.resolve(
+        ctx, params.get("default_tax_rates"), param="default_tax_rates"
+    )
     discount_ids = None
     if "discounts" in params:
         discount_ids = discounts.resolve(
@@ -279,6 +281,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         custom_fields=params.get("custom_fields") or settings.get("custom_fields") or None,
         shipping_details=_shipping_details(params.get("shipping_details")),
         effective_at=params.get("effective_at"),
+        default_tax_rates=default_rates,
         emit_created=False,
     )
     if params.get("number"):
@@ -370,6 +373,10 @@ def update(ctx: RequestContext, params: dict[str, Any], invoice: str) -> dict[st
         )
     if "auto_advance" in params:
         obj["auto_advance"] = bool(params["auto_advance"])
+    if "default_tax_rates" in params:
+        obj["default_tax_rates"] = tax_rates.resolve(
+            ctx, params["default_tax_rates"], param="default_tax_rates"
+        )
     if status == "draft":
         model.set_window(obj)
         if params.get("automatically_finalizes_at") is not None:

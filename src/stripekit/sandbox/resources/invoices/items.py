@@ -20,8 +20,9 @@ from ...framework import metadata
 from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError, ResourceMissing
 from .. import prices, products
+from .. import tax_rates as rate_objects
 from ..payment_intents.money import check_currency, format_amount
-from . import common, discounts, totals
+from . import common, discounts, taxes, totals
 
 ITEM_NOUN = "Invoice Item"
 ONE_TIME_ONLY = (
@@ -305,6 +306,7 @@ def new_item(
     subscription_item: str | None = None,
     proration: bool = False,
     item_id: str | None = None,
+    tax_rates: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Store an invoice item (no event: callers emit `invoiceitem.created`)."""
     amount = priced["amount"]
@@ -337,7 +339,7 @@ def new_item(
         "proration": proration,
         "quantity": priced["quantity"],
         "quantity_decimal": priced["quantity_decimal"],
-        "tax_rates": [],
+        "tax_rates": list(tax_rates or []),
         "test_clock": customer.get("test_clock"),
         "created": now,
     }
@@ -366,6 +368,9 @@ def create_from_params(
             f"currency of the invoice ({invoice['currency']}).",
             param=prices.name_of(prefix, "currency"),
         )
+    rates = rate_objects.resolve(
+        ctx, params.get("tax_rates"), param=prices.name_of(prefix, "tax_rates")
+    )
     item_id = ctx.new_id("ii")
     discount_ids = discounts.resolve(
         ctx,
@@ -391,6 +396,7 @@ def create_from_params(
         invoice=invoice["id"] if invoice is not None else None,
         subscription=params.get("subscription") or None,
         item_id=item_id,
+        tax_rates=rates,
     )
 
 
@@ -427,6 +433,10 @@ def apply_changes(
     if "metadata" in given:
         item["metadata"] = metadata.merge(
             item["metadata"], given["metadata"], param=prices.name_of(prefix, "metadata")
+        )
+    if "tax_rates" in given:
+        item["tax_rates"] = rate_objects.resolve(
+            ctx, given["tax_rates"], param=prices.name_of(prefix, "tax_rates")
         )
     if "discounts" in given:
         item["discounts"] = discounts.resolve(
@@ -543,14 +553,19 @@ def subscription_line(
     discountable: bool = True,
     discount_ids: list[str] | None = None,
     meta: dict[str, str] | None = None,
+    tax_rates: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A line billed straight from a subscription item (no invoice item behind it)."""
+    """A line billed straight from a subscription item (no invoice item behind it).
+    `tax_rates`: the item's own rates (none: the invoice's defaults apply)."""
     if amount is None:
         amount = totals.price_amount(price, quantity)
     if description is None:
         description = default_description(ctx, price, quantity)
+    line_id = ctx.new_id("il")
+    if tax_rates:
+        taxes.set_line_rates(ctx, invoice_id, line_id, tax_rates)
     return {
-        "id": ctx.new_id("il"),
+        "id": line_id,
         "object": "line_item",
         "amount": amount,
         "currency": price["currency"],

@@ -16,7 +16,8 @@ from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError, ResourceMissing
 from ...framework.routing import Route
 from .. import prices
-from . import common, discounts, items, model
+from .. import tax_rates as rate_objects
+from . import common, discounts, items, model, taxes
 
 
 def list_lines(ctx: RequestContext, params: dict[str, Any], invoice: str) -> dict[str, Any]:
@@ -95,11 +96,12 @@ def add_lines(ctx: RequestContext, params: dict[str, Any], invoice: str) -> dict
 
 
 def _no_taxes(given: dict[str, Any], prefix: str) -> None:
-    if given.get("tax_rates") or given.get("tax_amounts"):
-        name = "tax_rates" if given.get("tax_rates") else "tax_amounts"
+    # Tax rates are modeled (see taxes); amounts computed elsewhere are not.
+    if given.get("tax_amounts"):
         raise InvalidRequestError(
-            "Taxes are not modeled by the sandbox: lines cannot carry tax rates or amounts.",
-            param=prices.name_of(prefix, name),
+            "Tax amounts calculated outside Stripe are not modeled by the sandbox: use "
+            "tax_rates instead.",
+            param=prices.name_of(prefix, "tax_amounts"),
         )
 
 
@@ -135,6 +137,11 @@ def _update_line(
             fresh["period"] = items.check_period(given["period"], prices.name_of(prefix, "period"))
         if "metadata" in given:
             fresh["metadata"] = metadata.merge(fresh["metadata"], given["metadata"])
+        if "tax_rates" in given:
+            rates = rate_objects.resolve(
+                ctx, given["tax_rates"], param=prices.name_of(prefix, "tax_rates")
+            )
+            taxes.set_line_rates(ctx, obj["id"], line["id"], rates)
         if "discounts" in given:
             fresh["discounts"] = discounts.resolve(
                 ctx,

@@ -74,6 +74,7 @@ def new_invoice(
     custom_fields: list[dict[str, str]] | None = None,
     shipping_details: dict[str, Any] | None = None,
     effective_at: int | None = None,
+    default_tax_rates: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A draft invoice with every field Stripe shows, totals zero until lines are added."""
     parent = None
@@ -123,7 +124,7 @@ def new_invoice(
         "customer_tax_ids": [],
         "default_payment_method": default_payment_method,
         "default_source": default_source,
-        "default_tax_rates": [],
+        "default_tax_rates": list(default_tax_rates or []),
         "description": description,
         "discounts": list(discount_ids or []),
         "due_date": due_date,

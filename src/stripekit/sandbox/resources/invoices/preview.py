@@ -18,6 +18,7 @@ from ...framework import metadata
 from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError, ResourceMissing
 from ...framework.routing import Route
+from .. import tax_rates
 from ..payment_intents.money import check_currency
 from . import common, discounts, items, lifecycle, model
 
@@ -81,7 +82,7 @@ def _invoice_items(ctx: RequestContext, params: dict[str, Any], customer: dict[s
         given = dict(given)
         if given.get("price"):
             given["pricing"] = {"price": given.pop("price")}
-        for name in ("tax_rates", "tax_code", "tax_behavior"):
+        for name in ("tax_code", "tax_behavior"):
             given.pop(name, None)
         if given.get("invoiceitem"):
             item = ctx.find("invoiceitem", given["invoiceitem"])
@@ -120,6 +121,8 @@ def _change_item(
         item["period"] = items.check_period(given["period"], f"{prefix}[period]")
     if "metadata" in given:
         item["metadata"] = metadata.merge(item["metadata"], given["metadata"])
+    if "tax_rates" in given:
+        item["tax_rates"] = tax_rates.resolve(ctx, given["tax_rates"], param=f"{prefix}[tax_rates]")
     ctx.save(item)
 
 

@@ -7,9 +7,12 @@ unit amounts are multiplied exactly and rounded half up once, at the end.
 
 `compute` is the one place invoice totals come from, so they always agree with the lines:
 
-    subtotal            = sum of line amounts (before any discount)
+    subtotal            = sum of line amounts (before any discount; inclusive tax in)
     total_discount      = what the discounts took (see discounts.allocate)
-    total               = subtotal - total_discount (no tax: tax rates are not modeled)
+    exclusive/inclusive = the tax the lines' rates make after discounts (see taxes)
+    total               = subtotal - total_discount + exclusive tax
+    total_excluding_tax = subtotal - total_discount - inclusive tax
+    subtotal_excluding_tax = subtotal - inclusive tax
     amount_due          = total + starting_balance - ending_balance   (never negative)
     amount_remaining    = amount_due - amount_paid
 """
@@ -21,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ...framework.context import RequestContext
-from . import discounts
+from . import discounts, taxes
 
 
 def _decimal(value: Any) -> Decimal:
@@ -95,19 +98,18 @@ def compute(ctx: RequestContext, invoice: dict[str, Any], lines: list[dict[str, 
     taken = discounts.allocate(ctx, lines, invoice.get("discounts") or [], invoice["currency"])
     for line in lines:
         line["subtotal"] = line["amount"]
-        line.setdefault("taxes", [])
+    exclusive_tax, inclusive_tax = taxes.apply(ctx, invoice, lines)
     total_discount = sum(taken.values())
-    total = subtotal - total_discount
+    total = subtotal - total_discount + exclusive_tax
     invoice["subtotal"] = subtotal
-    invoice["subtotal_excluding_tax"] = subtotal
+    invoice["subtotal_excluding_tax"] = subtotal - inclusive_tax
     invoice["total_discount_amounts"] = [{"amount": a, "discount": d} for d, a in taken.items()]
     invoice["total_pretax_credit_amounts"] = [
         {"amount": a, "credit_balance_transaction": None, "discount": d, "type": "discount"}
         for d, a in taken.items()
     ]
     invoice["total"] = total
-    invoice["total_excluding_tax"] = total
-    invoice["total_taxes"] = []
+    invoice["total_excluding_tax"] = subtotal - total_discount - inclusive_tax
     starting = invoice.get("starting_balance") or 0
     ending = invoice.get("ending_balance")
     if ending is None:  # a draft: preview what finalization would apply

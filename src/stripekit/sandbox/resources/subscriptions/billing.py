@@ -42,6 +42,7 @@ def _line(
         "amount": amount,
         "description": description,
         "discount_ids": [d for d in item.get("discounts") or [] if isinstance(d, str)],
+        "tax_rates": list(item.get("tax_rates") or []),
     }
 
 
@@ -123,6 +124,7 @@ def ready_lines(
             amount=line["amount"],
             description=line["description"],
             discount_ids=line["discount_ids"],
+            tax_rates=line.get("tax_rates"),
         )
         for line in lines
     ]
@@ -185,6 +187,8 @@ def issue(
         invoice_id=invoice_id,
         subscription_metadata=dict(sub.get("metadata") or {}),
         description=None,
+        # The invoice's defaults come from the subscription's, as on Stripe.
+        default_tax_rates=list(sub.get("default_tax_rates") or []),
     )
     if now:
         invoice_lifecycle.finalize(ctx, invoice, collect=False)

@@ -19,7 +19,7 @@ from typing import Any
 
 from ...framework.context import RequestContext
 from ...framework.errors import CardError, InvalidRequestError, StripeError
-from .. import discounts, sources
+from .. import discounts, sources, tax_rates
 from ..invoices import items as invoice_items
 from ..invoices import payment as invoice_payment
 from ..test_clocks import now_for
@@ -36,7 +36,6 @@ UNSUPPORTED = (
     "application_fee_percent",
     "on_behalf_of",
     "transfer_data",
-    "default_tax_rates",
 )
 
 
@@ -242,6 +241,13 @@ def create(
         assert price is not None
         resolved.append((price, items.check_quantity(price, entry, prefix), entry, prefix))
     currency = items.check_set([(p, f"{x}[price]") for p, _, _, x in resolved])
+    default_rates = tax_rates.resolve(
+        ctx, params.get("default_tax_rates"), param="default_tax_rates"
+    )
+    item_rates = [
+        tax_rates.resolve(ctx, entry.get("tax_rates"), param=f"{prefix}[tax_rates]")
+        for _, _, entry, prefix in resolved
+    ]
     if params.get("currency") and params["currency"] != currency:
         raise InvalidRequestError(
             f"The currency {params['currency']} does not match the currency of the prices "
@@ -270,7 +276,8 @@ def create(
         params={**params, "default_payment_method": default_pm, "default_source": default_source},
     )
     sub["billing_cycle_anchor"] = anchor
-    for price, quantity, entry, prefix in resolved:
+    sub["default_tax_rates"] = default_rates
+    for (price, quantity, entry, prefix), rates in zip(resolved, item_rates, strict=True):
         item = model.new_item(
             ctx,
             sub["id"],
@@ -282,6 +289,7 @@ def create(
             created=now,
             param=f"{prefix}[metadata]",
         )
+        item["tax_rates"] = rates
         model.items_of(sub).append(item)
     if trial_end is not None:
         sub.update(status="trialing", trial_start=now, trial_end=trial_end)

@@ -69,6 +69,9 @@ def _pending_item(
     period: dict[str, int],
 ) -> dict[str, Any]:
     customer = ctx.load("customer", sub["customer"], param="customer", in_path=False)
+    # A proration carries its subscription item's own tax rates (the invoice's defaults,
+    # the subscription's, cover the rest).
+    own = next((i for i in model.items_of(sub) if i["id"] == item_id), None)
     priced = {
         "currency": price["currency"],
         "amount": amount,
@@ -87,6 +90,7 @@ def _pending_item(
         subscription=sub["id"],
         subscription_item=item_id,
         proration=True,
+        tax_rates=list((own or {}).get("tax_rates") or []),
     )
     ctx.emit("invoiceitem.created", invoice_items.public(created))
     return created

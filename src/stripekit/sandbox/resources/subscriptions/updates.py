@@ -28,7 +28,7 @@ from typing import Any
 from ...framework import metadata
 from ...framework.context import RequestContext
 from ...framework.errors import CardError, InvalidRequestError, StripeError
-from .. import discounts
+from .. import discounts, tax_rates
 from . import billing, creation, cycle, items, lifecycle, model, prorations, timers
 
 CANCELED_ONLY = "A canceled subscription can only update its cancellation_details and metadata."
@@ -127,6 +127,9 @@ def apply_item_changes(
             created=now,
             param=f"{prefix}[metadata]",
         )
+        new["tax_rates"] = tax_rates.resolve(
+            ctx, entry.get("tax_rates"), param=f"{prefix}[tax_rates]"
+        )
         result.append(new)
         changed.append((None, new))
     if not result:
@@ -158,6 +161,8 @@ def update_item(
         item["metadata"] = metadata.merge(
             item.get("metadata"), entry["metadata"], param=f"{prefix}[metadata]"
         )
+    if "tax_rates" in entry:
+        item["tax_rates"] = tax_rates.resolve(ctx, entry["tax_rates"], param=f"{prefix}[tax_rates]")
 
 
 def billing_changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
@@ -219,6 +224,10 @@ def _simple_fields(ctx: RequestContext, sub: dict[str, Any], params: dict[str, A
         sub["metadata"] = metadata.merge(sub.get("metadata"), params["metadata"])
     if "description" in params:
         sub["description"] = params["description"] or None
+    if "default_tax_rates" in params:
+        sub["default_tax_rates"] = tax_rates.resolve(
+            ctx, params["default_tax_rates"], param="default_tax_rates"
+        )
     if "cancellation_details" in params:
         given = params["cancellation_details"] or {}
         details = dict(sub["cancellation_details"])
