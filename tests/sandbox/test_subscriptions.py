@@ -862,6 +862,8 @@ def test_retries_exhausted_cancel_the_subscription(client: stripe.StripeClient) 
     billing = on_clock(client)
     sub = billing.subscribe(items=[{"price": recurring_price(client, 1000).id}])
     billing.set_default("pm_card_chargeCustomerFail")
+    # A clock moves at most two billing intervals at a time, as on Stripe.
+    billing.advance(add_months(T0, 1) + 2 * HOUR)
     billing.advance(add_months(T0, 1) + 30 * DAY)
     sub = client.v1.subscriptions.retrieve(sub.id)
     assert sub.status == "canceled"
@@ -1065,6 +1067,8 @@ def test_retries_exhausted_follow_the_account_setting(sk: Harness, after: str) -
     billing = on_clock(client)
     sub = billing.subscribe(items=[{"price": recurring_price(client, 1000).id}])
     billing.set_default("pm_card_chargeCustomerFail")
+    # A clock moves at most two billing intervals at a time, as on Stripe.
+    billing.advance(add_months(T0, 1) + 2 * HOUR)
     billing.advance(add_months(T0, 1) + 30 * DAY)
     sub = client.v1.subscriptions.retrieve(sub.id)
     assert sub.status == after

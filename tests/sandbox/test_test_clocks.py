@@ -119,3 +119,39 @@ def test_restricted_key_permission_name(sk: Harness) -> None:
     key = sk.sandbox.create_restricted_key("read_only", api_key=sk.api_key)
     with pytest.raises(stripe.PermissionError):
         sk.make_client(key).v1.test_helpers.test_clocks.create(params={"frozen_time": FROZEN})
+
+
+def test_advance_is_limited_to_two_intervals(client: stripe.StripeClient) -> None:
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": FROZEN})
+    # Without subscriptions: two years.
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.test_helpers.test_clocks.advance(
+            clock.id, params={"frozen_time": FROZEN + 3 * 365 * 86400}
+        )
+    assert_stripe_error(exc.value, status=400, param="frozen_time")
+    # With a weekly subscription: two weeks.
+    card = client.v1.payment_methods.create(params={"type": "card", "card": {"token": "tok_visa"}})
+    customer = client.v1.customers.create(
+        params={
+            "test_clock": clock.id,
+            "payment_method": card.id,
+            "invoice_settings": {"default_payment_method": card.id},
+        }
+    )
+    price = client.v1.prices.create(
+        params={
+            "currency": "usd",
+            "unit_amount": 300,
+            "recurring": {"interval": "week"},
+            "product_data": {"name": "Weekly"},
+        }
+    )
+    client.v1.subscriptions.create(params={"customer": customer.id, "items": [{"price": price.id}]})
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.test_helpers.test_clocks.advance(
+            clock.id, params={"frozen_time": FROZEN + 15 * 86400}
+        )
+    ok = client.v1.test_helpers.test_clocks.advance(
+        clock.id, params={"frozen_time": FROZEN + 14 * 86400}
+    )
+    assert ok.status == "advancing"

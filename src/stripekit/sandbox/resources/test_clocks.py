@@ -94,12 +94,39 @@ def advance(ctx: RequestContext, params: dict[str, Any], test_clock: str) -> dic
             f"({clock['frozen_time']}).",
             param="frozen_time",
         )
+    limit = _advance_limit(ctx, clock)
+    if target > limit:
+        raise InvalidRequestError(
+            "Cannot advance the test clock more than two intervals of its shortest "
+            "subscription (or two years without subscriptions) past its frozen time: the "
+            f"latest frozen_time allowed now is {limit}.",
+            param="frozen_time",
+        )
     clock["status"] = "advancing"
     clock["status_details"] = {"advancing": {"target_frozen_time": target}}
     ctx.save(clock)
     ctx.emit("test_helpers.test_clock.advancing", clock)
     ctx.schedule(ctx.now, ADVANCE_TIMER, clock["id"])
     return clock
+
+
+def _advance_limit(ctx: RequestContext, clock: dict[str, Any]) -> int:
+    """Stripe lets a clock move at most two intervals of the shortest live subscription
+    on it (two years when it has none), so no billing period is skipped over."""
+    from .subscriptions import cycle, model  # subscriptions build on test clocks
+
+    frozen = int(clock["frozen_time"])
+    limits = [cycle.boundary(frozen, "year", 1, 2)]
+    on_clock = (Filter(("test_clock",), "eq", clock["id"]),)
+    for customer in ctx.tx.scan(ctx.account, "customer", on_clock):
+        mine = (Filter(("customer",), "eq", customer["id"]),)
+        for sub in ctx.tx.scan(ctx.account, model.TYPE, mine):
+            if sub["status"] in model.ENDED:
+                continue
+            for item in (sub.get("items") or {}).get("data") or ():
+                interval, count = cycle.recurring_of(item.get("price") or {})
+                limits.append(cycle.boundary(frozen, interval, count, 2))
+    return min(limits)
 
 
 def run_advance(ctx: RequestContext, test_clock: str) -> None:
