@@ -104,21 +104,13 @@ def _check_references(
             in_path=False,
         )
     settings = params.get("invoice_settings")
-    if isinstance(settings, dict) and settings.get("default_payment_method"):
-        wanted = settings["default_payment_method"]
-        found = ctx.load(
-            "payment_method",
-            wanted,
+    if isinstance(settings, dict):
+        payment_methods.customer_payment_method(
+            ctx,
+            settings.get("default_payment_method"),
+            customer_id,
             param="invoice_settings[default_payment_method]",
-            noun="PaymentMethod",
-            in_path=False,
         )
-        if customer_id is None or found.get("customer") != customer_id:
-            raise InvalidRequestError(
-                f"The customer does not have a payment method with the ID {wanted}. The "
-                "payment method must be attached to the customer.",
-                param="invoice_settings[default_payment_method]",
-            )
 
 
 def _card_param(params: dict[str, Any]) -> tuple[Any, str] | None:

@@ -565,6 +565,27 @@ def _forget_default(ctx: RequestContext, customer_id: str, payment_method_id: st
         )
 
 
+def customer_payment_method(
+    ctx: RequestContext,
+    value: Any,
+    customer_id: str | None,
+    *,
+    param: str = "default_payment_method",
+) -> str | None:
+    """A PaymentMethod id given as a default for a customer (its invoices, subscriptions,
+    invoice settings) must name one attached to that customer; None for no value."""
+    if not value:
+        return None
+    found = ctx.load("payment_method", value, param=param, noun="PaymentMethod", in_path=False)
+    if customer_id is None or found.get("customer") != customer_id:
+        raise InvalidRequestError(
+            f"The customer does not have a payment method with the ID {value}. The payment "
+            "method must be attached to the customer.",
+            param=param,
+        )
+    return str(found["id"])
+
+
 ROUTES = [
     Route("POST", "/v1/payment_methods", create),
     Route("GET", "/v1/payment_methods", list_),

@@ -17,7 +17,7 @@ from ...framework.listing import created_range, list_objects
 from ...framework.routing import Route
 from ...framework.searching import search_objects
 from ...store import Filter
-from .. import prices, sources, tax_rates
+from .. import payment_methods, prices, sources, tax_rates
 from ..payment_intents.money import check_currency
 from . import common, discounts, items, lifecycle, model, payment
 
@@ -119,25 +119,6 @@ def _due_date(
     if current is None:
         raise InvalidRequestError(NEEDS_DUE_DATE)
     return current
-
-
-def _default_payment_method(ctx: RequestContext, value: Any, customer_id: str) -> str | None:
-    if not value:
-        return None
-    found = ctx.load(
-        "payment_method",
-        value,
-        param="default_payment_method",
-        noun="PaymentMethod",
-        in_path=False,
-    )
-    if found.get("customer") != customer_id:
-        raise InvalidRequestError(
-            f"The customer does not have a payment method with the ID {value}. The payment "
-            "method must be attached to the customer.",
-            param="default_payment_method",
-        )
-    return str(found["id"])
 
 
 def _default_source(ctx: RequestContext, value: Any, customer_id: str) -> str | None:
@@ -273,7 +254,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         footer=params.get("footer") or settings.get("footer") or None,
         statement_descriptor=params.get("statement_descriptor") or None,
         meta=metadata.merge(None, params.get("metadata") or {}),
-        default_payment_method=_default_payment_method(
+        default_payment_method=payment_methods.customer_payment_method(
             ctx, params.get("default_payment_method"), customer["id"]
         ),
         default_source=_default_source(ctx, params.get("default_source"), customer["id"]),
@@ -345,7 +326,7 @@ def update(ctx: RequestContext, params: dict[str, Any], invoice: str) -> dict[st
     if "custom_fields" in params:
         obj["custom_fields"] = params["custom_fields"] or None
     if "default_payment_method" in params:
-        obj["default_payment_method"] = _default_payment_method(
+        obj["default_payment_method"] = payment_methods.customer_payment_method(
             ctx, params["default_payment_method"], customer_id
         )
     if "default_source" in params:

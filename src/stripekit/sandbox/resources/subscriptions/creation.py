@@ -19,7 +19,7 @@ from typing import Any
 
 from ...framework.context import RequestContext
 from ...framework.errors import CardError, InvalidRequestError, StripeError
-from .. import discounts, sources, tax_rates
+from .. import discounts, payment_methods, sources, tax_rates
 from ..invoices import items as invoice_items
 from ..invoices import payment as invoice_payment
 from ..test_clocks import now_for
@@ -51,25 +51,6 @@ def refuse_unsupported(params: dict[str, Any]) -> None:
             "compute automatic tax.",
             param="automatic_tax[enabled]",
         )
-
-
-def check_payment_method(ctx: RequestContext, value: Any, customer_id: str) -> str | None:
-    if not value:
-        return None
-    found = ctx.load(
-        "payment_method",
-        value,
-        param="default_payment_method",
-        noun="PaymentMethod",
-        in_path=False,
-    )
-    if found.get("customer") != customer_id:
-        raise InvalidRequestError(
-            f"The customer does not have a payment method with the ID {value}. The payment "
-            "method must be attached to the customer.",
-            param="default_payment_method",
-        )
-    return str(found["id"])
 
 
 def check_source(ctx: RequestContext, value: Any, customer_id: str) -> str | None:
@@ -263,7 +244,9 @@ def create(
         )
     collection = params.get("collection_method") or "charge_automatically"
     check_collection(params, collection)
-    default_pm = check_payment_method(ctx, params.get("default_payment_method"), customer["id"])
+    default_pm = payment_methods.customer_payment_method(
+        ctx, params.get("default_payment_method"), customer["id"]
+    )
     default_source = check_source(ctx, params.get("default_source"), customer["id"])
     trial_end = trial_end_of(params, resolved[0][0], now)
     anchor, period_end = first_period(params, resolved[0][0], now, trial_end)

@@ -28,7 +28,7 @@ from typing import Any
 from ...framework import metadata
 from ...framework.context import RequestContext
 from ...framework.errors import CardError, InvalidRequestError, StripeError
-from .. import discounts, tax_rates
+from .. import discounts, payment_methods, tax_rates
 from . import billing, creation, cycle, items, lifecycle, model, prorations, timers
 
 CANCELED_ONLY = "A canceled subscription can only update its cancellation_details and metadata."
@@ -236,7 +236,7 @@ def _simple_fields(ctx: RequestContext, sub: dict[str, Any], params: dict[str, A
                 details[key] = given[key] or None
         sub["cancellation_details"] = details
     if params.get("default_payment_method"):
-        sub["default_payment_method"] = creation.check_payment_method(
+        sub["default_payment_method"] = payment_methods.customer_payment_method(
             ctx, params["default_payment_method"], sub["customer"]
         )
     if "default_source" in params:
