@@ -42,11 +42,8 @@ def account_of(sk: Harness) -> str:
 @contextmanager
 def in_process(sk: Harness) -> Iterator[RequestContext]:
     """A request context on the harness's account, committed (timers noted) on exit."""
-    engine = sk.sandbox.engine
-    with engine.store.transaction(write=True) as tx:
-        ctx = engine._context(tx, account_of(sk), None, None)
+    with sk.sandbox.engine.context_for(sk.api_key) as ctx:
         yield ctx
-    engine._note_timers(ctx)
 
 
 def _insert_charge(ctx: RequestContext, amount: int, currency: str) -> dict[str, Any]:

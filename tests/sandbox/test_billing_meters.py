@@ -10,7 +10,6 @@ import pytest
 import stripe
 
 from conftest import Harness, assert_stripe_error
-from stripekit.sandbox.engine import API_VERSION
 from stripekit.sandbox.framework.context import RequestContext
 from stripekit.sandbox.framework.errors import InvalidRequestError
 from stripekit.sandbox.resources import billing_meters
@@ -23,18 +22,7 @@ T = TypeVar("T")
 
 def in_sandbox(sk: Harness, fn: Callable[[RequestContext], T]) -> T:
     engine = sk.sandbox.engine
-    with engine.store.transaction(write=True) as tx:
-        record = tx.key_get(sk.api_key)
-        assert record is not None
-        ctx = RequestContext(
-            tx=tx,
-            account=record.account,
-            now=sk.sandbox.now(),
-            ids=engine.ids,
-            request_id=None,
-            idempotency_key=None,
-            api_version=API_VERSION,
-        )
+    with engine.context_for(sk.api_key) as ctx:
         return fn(ctx)
 
 

@@ -967,12 +967,9 @@ def test_customer_discount_applies_to_invoices_without_their_own() -> None:
         client = sandbox.client()
         coupon = client.v1.coupons.create(params={"percent_off": 20, "duration": "forever"})
         customer = client.v1.customers.create()
-        engine = sandbox.engine
-        with engine.store.transaction(write=True) as tx:
-            record = tx.key_get(sandbox.api_key)
-            assert record is not None
-            ctx = engine._context(tx, record.account, None, None)
-            discounts.create_discount(ctx, coupon=coupon.id, customer=customer.id)
+        sandbox.run_as(
+            lambda ctx: discounts.create_discount(ctx, coupon=coupon.id, customer=customer.id)
+        )
         assert client.v1.customers.retrieve(customer.id).discount.source.coupon == coupon.id
         invoice = draft(client, customer.id, 1000)
         assert invoice.total == 800

@@ -390,25 +390,13 @@ def test_inline_prices_stay_out_of_the_catalog() -> None:
     price is retrievable but archived, unlisted, unannounced and does not pin its product.
     It drives the engine's store directly, so it runs on an in-process sandbox only."""
     from stripekit.sandbox import Sandbox
-    from stripekit.sandbox.framework.context import RequestContext
     from stripekit.sandbox.resources import prices
 
     sandbox = Sandbox()
     client = sandbox.client()
     product = client.v1.products.create(params={"name": "inline"})
     engine = sandbox.engine
-    with engine.store.transaction(write=True) as tx:
-        record = tx.key_get(sandbox.api_key)
-        assert record is not None
-        ctx = RequestContext(
-            tx=tx,
-            account=record.account,
-            now=engine.clock.now(),
-            ids=engine.ids,
-            request_id="req_test",
-            idempotency_key=None,
-            api_version="2026-08-26.dahlia",
-        )
+    with engine.context_for(sandbox.api_key) as ctx:
         made = prices.create_price(
             ctx, {"currency": "usd", "unit_amount": 250}, product.id, inline=True
         )

@@ -21,18 +21,7 @@ def _events(client: stripe.StripeClient, type_: str) -> list[Any]:
 def _in_sandbox(sk: Harness, work: Callable[[RequestContext], Any]) -> Any:
     """Run `work` inside the sandbox as the harness's account (what a page handler does)."""
     engine = sk.sandbox.engine
-    with engine.store.transaction(write=True) as tx:
-        record = tx.key_get(sk.api_key)
-        assert record is not None
-        ctx = RequestContext(
-            tx=tx,
-            account=record.account,
-            now=engine.clock.now(),
-            ids=engine.ids,
-            request_id=None,
-            idempotency_key=None,
-            api_version="2026-08-26.dahlia",
-        )
+    with engine.context_for(sk.api_key) as ctx:
         return work(ctx)
 
 

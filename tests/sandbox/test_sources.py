@@ -325,24 +325,12 @@ def test_default_payment_method_must_be_attached_to_the_customer(
 
 def test_helpers_for_charges(sk: Harness) -> None:
     """`find_card`, `card_of_source` and `default_card` are what legacy charges use."""
-    from stripekit.sandbox.framework.context import RequestContext
     from stripekit.sandbox.framework.errors import InvalidRequestError
     from stripekit.sandbox.resources import sources
 
     customer = sk.client.v1.customers.create(params={"source": "tok_chargeCustomerFail"})
     engine = sk.sandbox.engine
-    with engine.store.transaction(write=False) as tx:
-        record = tx.key_get(sk.api_key)
-        assert record is not None
-        ctx = RequestContext(
-            tx=tx,
-            account=record.account,
-            now=engine.clock.now(),
-            ids=engine.ids,
-            request_id=None,
-            idempotency_key=None,
-            api_version="2026-08-26.dahlia",
-        )
+    with engine.context_for(sk.api_key) as ctx:
         card = sources.card_of_source(ctx, customer.id, customer.default_source)
         assert card.number == "4000000000000341"
         stored = sources.find_card(ctx, customer.id, customer.default_source)

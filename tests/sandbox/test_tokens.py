@@ -271,23 +271,11 @@ def test_unknown_token_as_a_source_is_a_400(client: stripe.StripeClient) -> None
 
 def test_consume_helper_for_charges(sk: Harness) -> None:
     """`tokens.consume` is what legacy charges call for `source=tok_...`."""
-    from stripekit.sandbox.framework.context import RequestContext
     from stripekit.sandbox.resources import tokens
 
     token = _token(sk.client, number="4000000000009995")
     engine = sk.sandbox.engine
-    with engine.store.transaction(write=True) as tx:
-        record = tx.key_get(sk.api_key)
-        assert record is not None
-        ctx = RequestContext(
-            tx=tx,
-            account=record.account,
-            now=engine.clock.now(),
-            ids=engine.ids,
-            request_id=None,
-            idempotency_key=None,
-            api_version="2026-08-26.dahlia",
-        )
+    with engine.context_for(sk.api_key) as ctx:
         card, test_card = tokens.consume(ctx, token.id, param="source")
         assert card["id"] == token.card.id and card["last4"] == "9995"
         assert test_card.decline_code == "insufficient_funds"

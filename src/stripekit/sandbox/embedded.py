@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import stripe
 
 from .engine import Engine
 from .framework.clock import Clock
+from .framework.context import RequestContext
 from .framework.ids import IdFactory
 from .inprocess import InProcessHTTPClient
 from .server import BackgroundServer
 from .store import MemoryStore, SQLiteStore
+
+T = TypeVar("T")
 
 # The SDK needs an absolute base address even though no request leaves the process.
 IN_PROCESS_BASE = "http://sandbox.stripekit.invalid"
@@ -104,6 +108,18 @@ class Sandbox:
         )
         if response.status != 200:
             raise ValueError(response.json()["error"]["message"])
+
+    def run_as(
+        self,
+        work: Callable[[RequestContext], T],
+        *,
+        api_key: str | None = None,
+        now: int | None = None,
+    ) -> T:
+        """Run `work(ctx)` as sandbox code of an account (default: the sandbox's own), in
+        one committed transaction — for tests that drive the sandbox's internals."""
+        with self.engine.context_for(api_key or self.api_key, now=now) as ctx:
+            return work(ctx)
 
     def now(self) -> int:
         return self.engine.clock.now()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,6 +111,17 @@ class Engine:
         with self.store.transaction(write=True) as tx:
             caller = self._authenticate(tx, f"Bearer {api_key}")
             return self.issue_key(tx, caller.account, permissions.check(permissions_set))
+
+    @contextmanager
+    def context_for(self, api_key: str, *, now: int | None = None) -> Iterator[RequestContext]:
+        """Sandbox code's view of `api_key`'s account inside one transaction, committed
+        when the block ends (what a timer or a page handler gets): for tests of the
+        sandbox's internals."""
+        with self.store.transaction(write=True) as tx:
+            caller = self._authenticate(tx, f"Bearer {api_key}")
+            ctx = self._context(tx, caller.account, None, None, now=now)
+            yield ctx
+        self._note_timers(ctx)
 
     def advance_clock(self, seconds: float) -> int:
         now = self.clock.advance(seconds)
