@@ -11,9 +11,6 @@ from typing import Any
 
 from .engine import Engine
 
-# Headers whose values repeat from response to response.
-_REPEATING = frozenset({"content-type", "stripe-version", "location"})
-
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
@@ -21,18 +18,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def create_app(engine: Engine) -> ASGIApp:
-    # Response header names and the values that repeat (content type, API version) are
-    # encoded once; only per-response values (request id, length) are encoded each time.
-    encoded: dict[str, bytes] = {}
-
-    def encode(text: str, cache: bool) -> bytes:
-        found = encoded.get(text)
-        if found is None:
-            found = text.encode("latin-1")
-            if cache and len(encoded) < 256:
-                encoded[text] = found
-        return found
-
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             while True:
@@ -60,7 +45,7 @@ def create_app(engine: Engine) -> ASGIApp:
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else scope["path"]
         response = engine.handle(scope["method"], path, scope["query_string"], headers, body)
-        out = [(encode(k, True), encode(v, k in _REPEATING)) for k, v in response.headers]
+        out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
         # With a length the server writes the body as is; without one it chunks it and
         # pays a third write for the terminating chunk.
         out.append((b"content-length", str(len(response.body)).encode()))
