@@ -1,10 +1,13 @@
-"""`stripekit` command line: `stripekit sandbox serve`, `stripekit demo`."""
+"""`stripekit` command line: the sandbox server, the demo, and the actions (`actions`,
+`call`, `docs`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+
+from .actions_cli import add_commands
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -51,13 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=_serve)
 
-    demo = commands.add_parser("demo", help="run a short scripted example on the sandbox")
+    demo = commands.add_parser("demo", help="run source 000's workflows on the sandbox")
     demo.set_defaults(func=_demo)
+    add_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args, extra = build_parser().parse_known_args(argv)
+    if extra and args.command != "call":
+        build_parser().parse_args(argv)  # reports the unknown arguments and exits
+    args.extra = extra
     return int(args.func(args))
 
 

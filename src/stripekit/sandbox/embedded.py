@@ -56,6 +56,18 @@ class Sandbox:
         with self.engine.store.transaction(write=True) as tx:
             return self.engine.issue_key(tx)
 
+    def account_key(self, name: str = "default") -> str:
+        """A stable secret key for the named account of this sandbox: made on first use,
+        the same after a restart on the same file. `default` is `api_key`."""
+        if name == "default":
+            return self.api_key
+        with self.engine.store.transaction(write=True) as tx:
+            key = tx.meta_get(f"account_key:{name}")
+            if key is None:
+                key = self.engine.issue_key(tx)
+                tx.meta_put(f"account_key:{name}", key)
+            return key
+
     def create_restricted_key(
         self, permissions: dict[str, str] | str, *, api_key: str | None = None
     ) -> str:

@@ -1,0 +1,293 @@
+"""Invoices, invoice items, subscriptions and subscription items."""
+
+from typing import Any
+
+from pydantic import Field
+
+from .declare import create, delete, do, get, list_, search, update
+from .errors import InputError
+
+
+def _single_price(params: dict[str, Any]) -> dict[str, Any]:
+    """Source 000's `price` + `quantity` is Stripe's one-item `items` list."""
+    price = params.pop("price", None)
+    quantity = params.pop("quantity", None)
+    if price is None:
+        if quantity is not None:
+            raise InputError("quantity needs price.", param="price", code="parameter_missing")
+        if not params.get("items"):
+            raise InputError(
+                "Give price (one price) or items (a list of {price, quantity}).",
+                param="price",
+                code="parameter_missing",
+            )
+        return params
+    if params.get("items"):
+        raise InputError(
+            "Give either price or items, not both.", param="price", code="parameter_invalid"
+        )
+    item: dict[str, Any] = {"price": price}
+    if quantity is not None:
+        item["quantity"] = quantity
+    params["items"] = [item]
+    return params
+
+
+def _with_period(subscription: dict[str, Any]) -> dict[str, Any]:
+    """Stripe moved `current_period_start`/`_end` (and `plan`, `quantity`) onto the items;
+    source 000 shows them on the subscription, so they are read back from its items."""
+    items = (subscription.get("items") or {}).get("data") or []
+    if items:
+        first = items[0]
+        for name in ("current_period_start", "current_period_end"):
+            if subscription.get(name) is None and first.get(name) is not None:
+                subscription[name] = first[name]
+        if len(items) == 1:
+            subscription.setdefault("plan", first.get("plan"))
+            subscription.setdefault("quantity", first.get("quantity"))
+    return subscription
+
+
+_PRICE_FIELDS = {
+    "price": (str | None, Field(None, description="one price id (instead of items)")),
+    "quantity": (int | None, Field(None, ge=0, description="quantity of that price")),
+}
+
+ACTIONS = [
+    create(
+        "invoice",
+        "/v1/invoices",
+        "Create a draft invoice for a customer; pending invoice items are pulled in.",
+        aliases=("Create Invoice", "Create invoice", "Create an invoice"),
+        example={
+            "customer": "$customer_with_card",
+            "description": "March 2026 consulting",
+            "metadata": {"project": "website-redesign"},
+            "auto_advance": True,
+        },
+    ),
+    get(
+        "invoice",
+        "/v1/invoices/{id}",
+        "Retrieve an invoice by id.",
+        aliases=("Retrieve Invoice", "Get invoice by ID", "Retrieve an invoice"),
+        example={"id": "$open_invoice"},
+    ),
+    update(
+        "invoice",
+        "/v1/invoices/{id}",
+        "Update an invoice (drafts fully; finalized ones only where Stripe allows).",
+        aliases=("Update Invoice", "Upload invoice"),
+        example={"id": "$draft_invoice", "description": "Consulting services"},
+    ),
+    list_(
+        "invoices",
+        "/v1/invoices",
+        "List invoices, newest first, by customer, status, subscription, collection method.",
+        aliases=("List Invoices", "List invoices"),
+        example={"customer": "$customer_with_card", "status": "open", "limit": 10},
+    ),
+    delete(
+        "invoice",
+        "/v1/invoices/{id}",
+        "Delete a draft invoice permanently (finalized ones must be voided).",
+        aliases=("Delete Invoice", "Delete invoice"),
+        example={"id": "$draft_invoice"},
+    ),
+    search(
+        "invoices",
+        "/v1/invoices/search",
+        'Search invoices with Stripe\'s query language (status:"open", total>1000).',
+        aliases=("Search invoices",),
+        example={"query": 'status:"open"'},
+    ),
+    do(
+        "finalize_invoice",
+        "POST",
+        "/v1/invoices/{id}/finalize",
+        "Finalize a draft invoice: it gets a number and can be paid or sent.",
+        example={"id": "$draft_invoice"},
+    ),
+    do(
+        "pay_invoice",
+        "POST",
+        "/v1/invoices/{id}/pay",
+        "Pay an open invoice with the customer's default payment method (or payment_method).",
+        example={"id": "$open_invoice"},
+    ),
+    do(
+        "send_invoice",
+        "POST",
+        "/v1/invoices/{id}/send",
+        "Send an open invoice to the customer (test mode emails nobody; invoice.sent fires).",
+        aliases=("Send invoice",),
+        example={"id": "$open_send_invoice"},
+    ),
+    do(
+        "mark_uncollectible_invoice",
+        "POST",
+        "/v1/invoices/{id}/mark_uncollectible",
+        "Write off an open invoice as bad debt (status uncollectible).",
+        aliases=("Mark uncollectible invoice", "mark_invoice_uncollectible"),
+        example={"id": "$open_invoice"},
+    ),
+    do(
+        "get_upcoming_invoice",
+        "POST",
+        "/v1/invoices/create_preview",
+        "Preview the next invoice of a customer or subscription (nothing is created); "
+        "calls Stripe's create_preview, which replaced GET /v1/invoices/upcoming.",
+        aliases=("Get upcoming invoices", "upcoming_invoice", "preview_invoice"),
+        example={"subscription": "$subscription"},
+    ),
+    list_(
+        "invoice_lines",
+        "/v1/invoices/{id}/lines",
+        "List the line items of an invoice.",
+        plural="lines",
+        example={"id": "$open_invoice"},
+    ),
+    create(
+        "invoice_item",
+        "/v1/invoiceitems",
+        "Add an item (price, or amount + currency) to a customer's next or draft invoice.",
+        aliases=("Create Invoice Item", "create_invoiceitem"),
+        example={
+            "customer": "$customer",
+            "amount": 1000,
+            "currency": "usd",
+            "description": "Setup fee",
+        },
+    ),
+    get(
+        "invoice_item",
+        "/v1/invoiceitems/{id}",
+        "Retrieve an invoice item by id.",
+        aliases=("Get invoice item by ID",),
+        example={"id": "$invoice_item"},
+    ),
+    update(
+        "invoice_item",
+        "/v1/invoiceitems/{id}",
+        "Update an invoice item while it is pending or on a draft invoice.",
+        aliases=("Update invoice item",),
+        example={"id": "$invoice_item", "description": "Onboarding fee"},
+    ),
+    delete(
+        "invoice_item",
+        "/v1/invoiceitems/{id}",
+        "Delete an invoice item while it is pending or on a draft invoice.",
+        aliases=("Remove item from invoice",),
+        example={"id": "$invoice_item"},
+    ),
+    list_(
+        "invoice_items",
+        "/v1/invoiceitems",
+        "List invoice items, newest first, by customer, invoice or pending.",
+        aliases=("List invoice items",),
+        example={"customer": "$customer", "pending": True},
+    ),
+    create(
+        "subscription",
+        "/v1/subscriptions",
+        "Subscribe a customer to a price (price + quantity) or several (items), "
+        "with trials, coupons and payment_behavior.",
+        aliases=("Create Subscription", "Create customer subscription"),
+        convenience=_PRICE_FIELDS,
+        prepare=_single_price,
+        shape=_with_period,
+        example={"customer": "$customer_with_card", "price": "$price", "quantity": 1},
+    ),
+    get(
+        "subscription",
+        "/v1/subscriptions/{id}",
+        "Retrieve a subscription by id.",
+        aliases=("Retrieve Subscription", "Get subscription by ID", "api.subscriptions.get"),
+        shape=_with_period,
+        example={"id": "$subscription"},
+    ),
+    update(
+        "subscription",
+        "/v1/subscriptions/{id}",
+        "Change a subscription's items, quantity, proration, cancel_at_period_end, ...",
+        aliases=("Update Subscription", "Update subscription"),
+        shape=_with_period,
+        example={"id": "$subscription", "cancel_at_period_end": True},
+    ),
+    do(
+        "cancel_subscription",
+        "DELETE",
+        "/v1/subscriptions/{id}",
+        "Cancel a subscription now; prorate and invoice_now settle the unused time.",
+        aliases=("Cancel Subscription", "Cancel subscription"),
+        shape=_with_period,
+        example={"id": "$subscription", "prorate": True, "invoice_now": True},
+    ),
+    do(
+        "resume_subscription",
+        "POST",
+        "/v1/subscriptions/{id}/resume",
+        "Resume a paused subscription.",
+        aliases=("Resume subscription",),
+        shape=_with_period,
+        example={"id": "$paused_subscription"},
+    ),
+    list_(
+        "subscriptions",
+        "/v1/subscriptions",
+        "List subscriptions, newest first, by customer, price or status (all, canceled, ...).",
+        aliases=("List Subscriptions", "List subscriptions", "List customer subscriptions"),
+        shape=_with_period,
+        example={"customer": "$subscribed_customer"},
+    ),
+    search(
+        "subscriptions",
+        "/v1/subscriptions/search",
+        'Search subscriptions with Stripe\'s query language (status:"active").',
+        aliases=("Search subscriptions",),
+        shape=_with_period,
+        example={"query": 'status:"active"'},
+    ),
+    delete(
+        "subscription_discount",
+        "/v1/subscriptions/{id}/discount",
+        "Remove the discount currently applied to a subscription.",
+        aliases=("Remove customer subscription discount", "Delete a subscription discount"),
+        example={"id": "$discounted_subscription"},
+    ),
+    create(
+        "subscription_item",
+        "/v1/subscription_items",
+        "Add a price to an existing subscription.",
+        aliases=("Add item to subscription",),
+        example={"subscription": "$subscription", "price": "$second_price", "quantity": 2},
+    ),
+    get(
+        "subscription_item",
+        "/v1/subscription_items/{id}",
+        "Retrieve a subscription item by id.",
+        aliases=("Get subscription item by ID",),
+        example={"id": "$subscription_item"},
+    ),
+    update(
+        "subscription_item",
+        "/v1/subscription_items/{id}",
+        "Change a subscription item's price or quantity (with proration_behavior).",
+        aliases=("Update subscription item",),
+        example={"id": "$subscription_item", "quantity": 3},
+    ),
+    delete(
+        "subscription_item",
+        "/v1/subscription_items/{id}",
+        "Remove an item from a subscription (the subscription goes on).",
+        aliases=("Remove item from subscription",),
+        example={"id": "$extra_subscription_item"},
+    ),
+    list_(
+        "subscription_items",
+        "/v1/subscription_items",
+        "List the items of a subscription.",
+        aliases=("List subscription items",),
+        example={"subscription": "$subscription"},
+    ),
+]

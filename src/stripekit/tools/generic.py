@@ -1,0 +1,60 @@
+"""Events, and `request`: any endpoint with the account's credentials (source 003's
+"Generic HTTP Request")."""
+
+import json
+from typing import Any, Literal
+
+import stripe
+from pydantic import Field
+
+from .action import Action, Params
+from .declare import get, list_
+from .errors import ActionError, InputError
+
+
+def _request(client: stripe.StripeClient, params: Params, options: Params) -> Any:
+    path = params["path"]
+    if not path.startswith("/v1/"):
+        raise InputError(
+            "path must start with /v1/ (e.g. /v1/customers).",
+            param="path",
+            code="parameter_invalid",
+        )
+    extra = {"idempotency_key": options["idempotency_key"]} if "idempotency_key" in options else {}
+    try:
+        response = client.raw_request(
+            params["method"].lower(), path, **(params.get("params") or {}), **extra
+        )
+    except stripe.StripeError as exc:
+        raise ActionError.from_stripe(exc, "request") from None
+    return json.loads(response.body)
+
+
+ACTIONS = [
+    Action(
+        "request",
+        "Call any Stripe endpoint (method, path, params) with the account's credentials.",
+        "POST",
+        "/v1/{path}",
+        aliases=("Generic HTTP Request", "generic_http_request"),
+        convenience={
+            "method": (Literal["GET", "POST", "DELETE"], Field(..., description="HTTP method")),
+            "path": (str, Field(..., description="e.g. /v1/customers/cus_123")),
+            "params": (dict[str, Any] | None, Field(None, description="query or form params")),
+        },
+        custom=_request,
+        example={"method": "GET", "path": "/v1/customers", "params": {"limit": 1}},
+    ),
+    get(
+        "event",
+        "/v1/events/{id}",
+        "Retrieve an event (what changed, and the object as it was then).",
+        example={"id": "$event"},
+    ),
+    list_(
+        "events",
+        "/v1/events",
+        "List events of the last 30 days, newest first, by type (customer.*) or created.",
+        example={"type": "customer.created", "limit": 2},
+    ),
+]

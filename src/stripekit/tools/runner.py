@@ -1,0 +1,146 @@
+"""Running an action: validate the input, map it to Stripe's parameters, call Stripe through
+the official `StripeClient` (its transport, retries and idempotency keys), shape the result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import stripe
+from pydantic import ValidationError
+
+from .action import OPTION_NAMES, Action, Params
+from .errors import ActionError, InputError
+
+
+def validate(action: Action, arguments: Mapping[str, Any]) -> tuple[Params, Params]:
+    """Stripe parameters (path parameters included) and options, or InputError naming the
+    first bad field. Nothing is sent before this passes."""
+    try:
+        model = action.model.model_validate(dict(arguments))
+    except ValidationError as exc:
+        raise _input_error(exc, action.name) from None
+    values = model.model_dump(by_alias=True, exclude_unset=True, exclude_none=True)
+    options = {name: values.pop(name) for name in list(values) if name in OPTION_NAMES}
+    if action.prepare is not None:
+        values = action.prepare(values)
+    values.update(action.fixed)
+    return values, options
+
+
+def _input_error(exc: ValidationError, action: str) -> InputError:
+    problem = exc.errors()[0]
+    param = _bracketed(problem["loc"])
+    kind = problem["type"]
+    if kind == "missing":
+        return InputError(f"Missing required param: {param}.", param=param,
+                          code="parameter_missing", action=action)  # fmt: skip
+    if kind == "extra_forbidden":
+        return InputError(f"Received unknown parameter: {param}.", param=param,
+                          code="parameter_unknown", action=action)  # fmt: skip
+    return InputError(f"Invalid {param}: {problem['msg']}.", param=param,
+                      code="parameter_invalid", action=action)  # fmt: skip
+
+
+def _bracketed(location: tuple[Any, ...]) -> str:
+    # Pydantic's location also names the union branch it tried (`str`, `literal['']`,
+    # `function-after[...]`); Stripe's param names only the fields and indexes.
+    names = [
+        str(part)
+        for part in location
+        if isinstance(part, int) or (isinstance(part, str) and _is_field(part))
+    ]
+    if not names:
+        return ""
+    return names[0] + "".join(f"[{name}]" for name in names[1:])
+
+
+def _is_field(part: str) -> bool:
+    # Stripe's names are snake_case; pydantic's branch labels are type and model names.
+    return (
+        part[:1].islower()
+        and not any(mark in part for mark in "[](-")
+        and part not in {"str", "int", "bool", "float", "list", "dict"}
+    )
+
+
+def call(action: Action, client: stripe.StripeClient, arguments: Mapping[str, Any]) -> Any:
+    params, options = validate(action, arguments)
+    if action.custom is not None:
+        return action.custom(client, params, options)
+    path = action.path
+    for name in action.path_params:
+        path = path.replace("{" + name + "}", quote(str(params.pop(name)), safe=""))
+    request_options: Params = {}
+    if options.get("idempotency_key"):
+        request_options["idempotency_key"] = options["idempotency_key"]
+    if action.content_type:
+        request_options["content_type"] = action.content_type
+    if action.base != "api":
+        request_options["base"] = action.base
+    fetch = _Fetcher(action, client, path, request_options)
+    if action.result == "object":
+        body = fetch(params)
+        return body if options.get("raw") else _shaped(action, body)
+    return _collect(action, fetch, params, options)
+
+
+class _Fetcher:
+    def __init__(
+        self, action: Action, client: stripe.StripeClient, path: str, options: Params
+    ) -> None:
+        self.action, self.client, self.path, self.options = action, client, path, options
+
+    def __call__(self, params: Params) -> Any:
+        try:
+            response = self.client.raw_request(
+                self.action.method.lower(), self.path, **params, **self.options
+            )
+        except stripe.StripeError as exc:
+            raise ActionError.from_stripe(exc, self.action.name) from None
+        # Plain dicts and lists (the SDK's parsed data uses OrderedDict).
+        return json.loads(response.body)
+
+
+def _collect(action: Action, fetch: _Fetcher, params: Params, options: Params) -> Any:
+    """One page, or every page with `all` (up to `max_items`)."""
+    walk_all = bool(options.get("all"))
+    cap = options.get("max_items")
+    gathered: list[Any] = []
+    page = fetch(params)
+    while True:
+        gathered.extend(page.get("data", []))
+        if cap is not None and len(gathered) >= cap:
+            more = len(gathered) > cap or bool(page.get("has_more"))
+            gathered = gathered[:cap]
+            break
+        more = bool(page.get("has_more"))
+        if not walk_all or not more or not page.get("data"):
+            break
+        params = dict(params)
+        if action.result == "search":
+            params["page"] = page.get("next_page")
+        else:
+            params.pop("ending_before", None)
+            params["starting_after"] = page["data"][-1]["id"]
+        page = fetch(params)
+    if options.get("raw"):
+        return {**page, "data": gathered, "has_more": more}
+    result: Params = {
+        action.plural or "data": [_shaped(action, item) for item in gathered],
+        "has_more": more,
+    }
+    if action.result == "search":
+        result["next_page"] = page.get("next_page") if more else None
+    else:
+        result["next_starting_after"] = gathered[-1].get("id") if more and gathered else None
+    return result
+
+
+def _shaped(action: Action, obj: Any) -> Any:
+    if action.shape is not None and isinstance(obj, dict):
+        return action.shape(obj)
+    return obj
