@@ -15,8 +15,8 @@ from ..accounts import Account
 from ..facade import AccountActions
 from .action import Action
 from .catalog import ACTIONS, MODULES
-from .examples import run_example
 from .errors import ActionError
+from .examples import run_example
 
 # Fixed time and id seed: the same catalog renders the same reference.
 DOCS_START_TIME = 1_790_000_000

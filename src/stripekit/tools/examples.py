@@ -136,9 +136,11 @@ def _paused_subscription(run: ExampleRun) -> str:
     """A trial that ends with no payment method pauses (trial_settings); a test clock
     moves time past the trial end, through the generic `request` action."""
     clock = run.call(
-        "request", method="POST", path="/v1/test_helpers/test_clocks",
+        "request",
+        method="POST",
+        path="/v1/test_helpers/test_clocks",
         params={"frozen_time": _now(run)},
-    )  # fmt: skip
+    )
     customer = run.call("create_customer", name="Trial user", test_clock=clock["id"])
     subscription = run.call(
         "create_subscription",
@@ -148,9 +150,11 @@ def _paused_subscription(run: ExampleRun) -> str:
         trial_settings={"end_behavior": {"missing_payment_method": "pause"}},
     )
     run.call(
-        "request", method="POST", path=f"/v1/test_helpers/test_clocks/{clock['id']}/advance",
+        "request",
+        method="POST",
+        path=f"/v1/test_helpers/test_clocks/{clock['id']}/advance",
         params={"frozen_time": clock["frozen_time"] + 8 * 86400},
-    )  # fmt: skip
+    )
     for _ in range(100):  # the advance finishes in the background, as on Stripe
         state = run.call("request", method="GET", path=f"/v1/subscriptions/{subscription['id']}")
         if state["status"] == "paused":
@@ -197,7 +201,7 @@ FIXTURES: dict[str, Fixture] = {
     )["id"],
     "plan": _id(
         "create_plan", amount=5000, currency="usd", interval="month", product={"name": "Gold"}
-    ),  # fmt: skip
+    ),
     "payment_intent": lambda run: run.call(
         "create_payment_intent", amount=5000, currency="usd", customer=run.fixture("customer")
     )["id"],
@@ -210,7 +214,7 @@ FIXTURES: dict[str, Fixture] = {
     "refunded_charge": lambda run: run.fixture("charge"),
     "refund": lambda run: run.call(
         "refund_payment", charge=run.fixture("refunded_charge"), amount=1000
-    )["id"],  # fmt: skip
+    )["id"],
     "disputed_charge": _disputed_charge,
     "dispute": lambda run: run.call("get_charge_dispute", charge=run.fixture("disputed_charge"))[
         "id"

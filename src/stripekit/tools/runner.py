@@ -36,13 +36,22 @@ def _input_error(exc: ValidationError, action: str) -> InputError:
     param = _bracketed(problem["loc"])
     kind = problem["type"]
     if kind == "missing":
-        return InputError(f"Missing required param: {param}.", param=param,
-                          code="parameter_missing", action=action)  # fmt: skip
+        return InputError(
+            f"Missing required param: {param}.",
+            param=param,
+            code="parameter_missing",
+            action=action,
+        )
     if kind == "extra_forbidden":
-        return InputError(f"Received unknown parameter: {param}.", param=param,
-                          code="parameter_unknown", action=action)  # fmt: skip
-    return InputError(f"Invalid {param}: {problem['msg']}.", param=param,
-                      code="parameter_invalid", action=action)  # fmt: skip
+        return InputError(
+            f"Received unknown parameter: {param}.",
+            param=param,
+            code="parameter_unknown",
+            action=action,
+        )
+    return InputError(
+        f"Invalid {param}: {problem['msg']}.", param=param, code="parameter_invalid", action=action
+    )
 
 
 def _bracketed(location: tuple[Any, ...]) -> str:
