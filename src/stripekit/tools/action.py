@@ -75,9 +75,10 @@ class Action:
 
     @cached_property
     def spec_node(self) -> dict[str, Any] | None:
-        if self.custom is not None:
-            return {"t": "object", "p": {}}
-        return inputs.operation_node(self.method, self.path)
+        node = inputs.operation_node(self.method, self.path)
+        if node is None and self.custom is not None:
+            return {"t": "object", "p": {}}  # `request`: its inputs are its convenience fields
+        return node
 
     @cached_property
     def model(self) -> type[BaseModel]:
@@ -85,9 +86,7 @@ class Action:
         convenience fields and the options."""
         node = dict(self.spec_node or {"t": "object", "p": {}})
         node["p"] = {k: v for k, v in (node.get("p") or {}).items() if k not in self.fixed}
-        extra: dict[str, tuple[Any, Any]] = {
-            name: (str, ...) for name in self.path_params if self.custom is None
-        }
+        extra: dict[str, tuple[Any, Any]] = {name: (str, ...) for name in self.path_params}
         extra.update(self.convenience)
         extra.update(OPTION_FIELDS)
         if self.is_write:

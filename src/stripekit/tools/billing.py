@@ -1,11 +1,13 @@
 """Invoices, invoice items, subscriptions and subscription items."""
 
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import Field
 
 from .declare import create, delete, do, get, list_, search, update
-from .errors import InputError
+from .errors import ActionError, InputError
+from .runner import send
 
 
 def _single_price(params: dict[str, Any]) -> dict[str, Any]:
@@ -35,7 +37,8 @@ def _single_price(params: dict[str, Any]) -> dict[str, Any]:
 
 def _with_period(subscription: dict[str, Any]) -> dict[str, Any]:
     """Stripe moved `current_period_start`/`_end` (and `plan`, `quantity`) onto the items;
-    source 000 shows them on the subscription, so they are read back from its items."""
+    source 000 shows them on the subscription, so they are read back from its items (`plan`
+    is the item's price when the item carries no legacy plan)."""
     items = (subscription.get("items") or {}).get("data") or []
     if items:
         first = items[0]
@@ -43,9 +46,34 @@ def _with_period(subscription: dict[str, Any]) -> dict[str, Any]:
             if subscription.get(name) is None and first.get(name) is not None:
                 subscription[name] = first[name]
         if len(items) == 1:
-            subscription.setdefault("plan", first.get("plan"))
-            subscription.setdefault("quantity", first.get("quantity"))
+            if subscription.get("plan") is None:
+                subscription["plan"] = first.get("plan") or first.get("price")
+            if subscription.get("quantity") is None:
+                subscription["quantity"] = first.get("quantity")
     return subscription
+
+
+def _void(client: Any, params: dict[str, Any], options: dict[str, Any]) -> Any:
+    """Source 000 voids drafts too; Stripe voids only finalized invoices. A draft is first
+    finalized with auto_advance off (so nothing is charged), then voided: the record of a
+    voided invoice exists, as Stripe keeps it."""
+    path = f"/v1/invoices/{quote(params['id'], safe='')}"
+    invoice = send(client, "GET", path, {}, action="void_invoice")
+    if invoice["status"] == "draft":
+        if invoice["amount_due"] == 0:
+            # Stripe marks a finalized zero-amount invoice paid, and paid can't be voided.
+            raise ActionError(
+                "A draft with nothing to pay becomes paid when finalized and can't then be "
+                "voided; delete it instead (delete_invoice).",
+                status=400,
+                type="invalid_request_error",
+                code="invoice_not_voidable",
+                param="id",
+                action="void_invoice",
+            )
+        send(client, "POST", f"{path}/finalize", {"auto_advance": False}, action="void_invoice")
+    extra = {"idempotency_key": options["idempotency_key"]} if "idempotency_key" in options else {}
+    return send(client, "POST", f"{path}/void", {}, action="void_invoice", options=extra)
 
 
 _PRICE_FIELDS = {
@@ -114,6 +142,16 @@ ACTIONS = [
         "/v1/invoices/{id}/pay",
         "Pay an open invoice with the customer's default payment method (or payment_method).",
         example={"id": "$open_invoice"},
+    ),
+    do(
+        "void_invoice",
+        "POST",
+        "/v1/invoices/{id}/void",
+        "Void an open invoice, or a draft (finalized first, without charging, then voided "
+        "- Stripe itself voids only finalized invoices); a voided invoice can't be paid.",
+        aliases=("Void invoice",),
+        custom=_void,
+        example={"id": "$draft_invoice"},
     ),
     do(
         "send_invoice",
@@ -192,7 +230,7 @@ ACTIONS = [
         "/v1/subscriptions",
         "Subscribe a customer to a price (price + quantity) or several (items), "
         "with trials, coupons and payment_behavior.",
-        aliases=("Create Subscription", "Create customer subscription"),
+        aliases=("Create Subscription",),
         convenience=_PRICE_FIELDS,
         prepare=_single_price,
         shape=_with_period,
@@ -236,7 +274,7 @@ ACTIONS = [
         "subscriptions",
         "/v1/subscriptions",
         "List subscriptions, newest first, by customer, price or status (all, canceled, ...).",
-        aliases=("List Subscriptions", "List subscriptions", "List customer subscriptions"),
+        aliases=("List Subscriptions", "List subscriptions"),
         shape=_with_period,
         example={"customer": "$subscribed_customer"},
     ),
@@ -252,8 +290,61 @@ ACTIONS = [
         "subscription_discount",
         "/v1/subscriptions/{id}/discount",
         "Remove the discount currently applied to a subscription.",
-        aliases=("Remove customer subscription discount", "Delete a subscription discount"),
         example={"id": "$discounted_subscription"},
+    ),
+    create(
+        "customer_subscription",
+        "/v1/customers/{customer}/subscriptions",
+        "Subscribe a customer through the customer's own endpoint (legacy form).",
+        aliases=("Create customer subscription", "Create a subscription"),
+        convenience=_PRICE_FIELDS,
+        prepare=_single_price,
+        shape=_with_period,
+        example={"customer": "$customer_with_card", "price": "$price"},
+    ),
+    get(
+        "customer_subscription",
+        "/v1/customers/{customer}/subscriptions/{id}",
+        "Retrieve a subscription through its customer (legacy form).",
+        aliases=("Get customer subscription by ID", "Retrieve a subscription"),
+        shape=_with_period,
+        example={"customer": "$subscribed_customer", "id": "$subscription"},
+    ),
+    update(
+        "customer_subscription",
+        "/v1/customers/{customer}/subscriptions/{id}",
+        "Update a subscription through its customer (legacy form).",
+        aliases=("Update customer subscription", "Update a subscription"),
+        shape=_with_period,
+        example={
+            "customer": "$subscribed_customer",
+            "id": "$subscription",
+            "metadata": {"seats": "5"},
+        },
+    ),
+    delete(
+        "customer_subscription",
+        "/v1/customers/{customer}/subscriptions/{id}",
+        "Cancel a subscription through its customer (legacy form; now or at period end).",
+        aliases=("Delete customer subscription", "Cancel a subscription"),
+        shape=_with_period,
+        example={"customer": "$subscribed_customer", "id": "$subscription"},
+    ),
+    list_(
+        "customer_subscriptions",
+        "/v1/customers/{customer}/subscriptions",
+        "List a customer's active subscriptions through the customer (legacy form).",
+        plural="subscriptions",
+        aliases=("List customer subscriptions", "List active subscriptions"),
+        shape=_with_period,
+        example={"customer": "$subscribed_customer"},
+    ),
+    delete(
+        "customer_subscription_discount",
+        "/v1/customers/{customer}/subscriptions/{id}/discount",
+        "Remove the discount of a customer's subscription (legacy form).",
+        aliases=("Remove customer subscription discount", "Delete a subscription discount"),
+        example={"customer": "$discounted_customer", "id": "$discounted_subscription"},
     ),
     create(
         "subscription_item",

@@ -89,4 +89,39 @@ ACTIONS = [
         aliases=("Remove customer discount", "Delete a customer discount"),
         # No example: this API version has no call that puts a coupon on a customer.
     ),
+    create(
+        "card",
+        "/v1/customers/{customer}/sources",
+        "Save a card to a customer as a legacy source (a token such as tok_visa).",
+        aliases=("Create a card",),
+        example={"customer": "$customer", "source": "tok_visa"},
+    ),
+    get(
+        "card",
+        "/v1/customers/{customer}/sources/{id}",
+        "Retrieve a customer's saved card (legacy source).",
+        aliases=("Retrieve a card",),
+        example={"customer": "$customer_with_source", "id": "$card"},
+    ),
+    update(
+        "card",
+        "/v1/customers/{customer}/sources/{id}",
+        "Update a saved card's name, address, expiry or metadata.",
+        aliases=("Update a card",),
+        example={"customer": "$customer_with_source", "id": "$card", "name": "Jane Smith"},
+    ),
+    delete(
+        "card",
+        "/v1/customers/{customer}/sources/{id}",
+        "Delete a customer's saved card.",
+        aliases=("Delete a card",),
+        example={"customer": "$customer_with_source", "id": "$card"},
+    ),
+    list_(
+        "cards",
+        "/v1/customers/{customer}/sources",
+        "List a customer's saved cards (object=card) or other sources.",
+        aliases=("List all cards",),
+        example={"customer": "$customer_with_source", "object": "card"},
+    ),
 ]

@@ -180,6 +180,12 @@ FIXTURES: dict[str, Fixture] = {
         amount=-500,
         currency="usd",
     )["id"],
+    "customer_with_source": lambda run: run.call(
+        "create_customer", name="Jane Smith", source="tok_visa"
+    )["id"],
+    "card": lambda run: run.call("list_cards", customer=run.fixture("customer_with_source"))[
+        "cards"
+    ][0]["id"],
     "product": _id("create_product", name="Pro Plan"),
     "bare_product": _id("create_product", name="Unused product"),
     "price": lambda run: run.call(

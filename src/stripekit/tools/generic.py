@@ -1,7 +1,6 @@
 """Events, and `request`: any endpoint with the account's credentials (source 003's
 "Generic HTTP Request")."""
 
-import json
 from typing import Any, Literal
 
 import stripe
@@ -9,7 +8,8 @@ from pydantic import Field
 
 from .action import Action, Params
 from .declare import get, list_
-from .errors import ActionError, InputError
+from .errors import InputError
+from .runner import send
 
 
 def _request(client: stripe.StripeClient, params: Params, options: Params) -> Any:
@@ -21,13 +21,9 @@ def _request(client: stripe.StripeClient, params: Params, options: Params) -> An
             code="parameter_invalid",
         )
     extra = {"idempotency_key": options["idempotency_key"]} if "idempotency_key" in options else {}
-    try:
-        response = client.raw_request(
-            params["method"].lower(), path, **(params.get("params") or {}), **extra
-        )
-    except stripe.StripeError as exc:
-        raise ActionError.from_stripe(exc, "request") from None
-    return json.loads(response.body)
+    return send(
+        client, params["method"], path, params.get("params") or {}, action="request", options=extra
+    )
 
 
 ACTIONS = [
@@ -35,7 +31,7 @@ ACTIONS = [
         "request",
         "Call any Stripe endpoint (method, path, params) with the account's credentials.",
         "POST",
-        "/v1/{path}",
+        "/v1/",
         aliases=("Generic HTTP Request", "generic_http_request"),
         convenience={
             "method": (Literal["GET", "POST", "DELETE"], Field(..., description="HTTP method")),

@@ -77,6 +77,14 @@ def _is_field(part: str) -> bool:
 
 
 def call(action: Action, client: stripe.StripeClient, arguments: Mapping[str, Any]) -> Any:
+    try:
+        return _call(action, client, arguments)
+    except ActionError as exc:
+        exc.action = exc.action or action.name  # raised by a prepare or custom function
+        raise
+
+
+def _call(action: Action, client: stripe.StripeClient, arguments: Mapping[str, Any]) -> Any:
     params, options = validate(action, arguments)
     if action.custom is not None:
         return action.custom(client, params, options)
@@ -97,6 +105,24 @@ def call(action: Action, client: stripe.StripeClient, arguments: Mapping[str, An
     return _collect(action, fetch, params, options)
 
 
+def send(
+    client: stripe.StripeClient,
+    method: str,
+    path: str,
+    params: Params,
+    *,
+    action: str,
+    options: Params | None = None,
+) -> Any:
+    """One request through the SDK; Stripe's error becomes an ActionError. The result is
+    plain dicts and lists (the SDK's parsed data uses OrderedDict)."""
+    try:
+        response = client.raw_request(method.lower(), path, **params, **(options or {}))
+    except stripe.StripeError as exc:
+        raise ActionError.from_stripe(exc, action) from None
+    return json.loads(response.body)
+
+
 class _Fetcher:
     def __init__(
         self, action: Action, client: stripe.StripeClient, path: str, options: Params
@@ -104,14 +130,14 @@ class _Fetcher:
         self.action, self.client, self.path, self.options = action, client, path, options
 
     def __call__(self, params: Params) -> Any:
-        try:
-            response = self.client.raw_request(
-                self.action.method.lower(), self.path, **params, **self.options
-            )
-        except stripe.StripeError as exc:
-            raise ActionError.from_stripe(exc, self.action.name) from None
-        # Plain dicts and lists (the SDK's parsed data uses OrderedDict).
-        return json.loads(response.body)
+        return send(
+            self.client,
+            self.action.method,
+            self.path,
+            params,
+            action=self.action.name,
+            options=self.options,
+        )
 
 
 def _collect(action: Action, fetch: _Fetcher, params: Params, options: Params) -> Any:
