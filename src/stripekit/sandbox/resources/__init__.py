@@ -12,6 +12,7 @@ from . import (
     balance,
     billing_meters,
     charges,
+    checkout_sessions,
     coupons,
     customer_balance,
     customers,
@@ -64,6 +65,7 @@ MODULES: tuple[ModuleType, ...] = (
     invoices,
     subscriptions,
     subscription_items,
+    checkout_sessions,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]
