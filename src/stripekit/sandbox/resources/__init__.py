@@ -22,6 +22,7 @@ from . import (
     invoiceitems,
     invoices,
     payment_intents,
+    payment_links,
     payment_methods,
     payouts,
     plans,
@@ -66,6 +67,7 @@ MODULES: tuple[ModuleType, ...] = (
     subscriptions,
     subscription_items,
     checkout_sessions,
+    payment_links,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]

@@ -183,6 +183,39 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return session
 
 
+def open_for_link(
+    ctx: RequestContext, link: dict[str, Any], items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A new session for a payment link's buyer: the link's items (copied, with new ids)
+    and settings; a subscription when any price recurs."""
+    copies = [
+        line_items.new_item(ctx, item["price"], item["quantity"], item["adjustable_quantity"])
+        for item in items
+    ]
+    mode = "subscription" if any(item["price"].get("recurring") for item in copies) else "payment"
+    after = link["after_completion"]
+    params: dict[str, Any] = {
+        "allow_promotion_codes": link["allow_promotion_codes"],
+        "billing_address_collection": link["billing_address_collection"],
+        "payment_method_collection": link["payment_method_collection"],
+        "submit_type": link["submit_type"],
+        "payment_intent_data": link["payment_intent_data"] if mode == "payment" else None,
+        "subscription_data": link["subscription_data"] if mode == "subscription" else None,
+    }
+    if mode == "payment":
+        params["customer_creation"] = link["customer_creation"]
+    if after["type"] == "redirect":
+        params["success_url"] = after["redirect"]["url"]
+    session = model.new_session(ctx, params, mode, copies)
+    session["payment_link"] = link["id"]
+    state = model.new_state(session["id"], params, ctx.now)
+    model.compute_totals(ctx, session, state)
+    ctx.insert(session)
+    ctx.insert(state)
+    ctx.schedule(session["expires_at"], EXPIRE_TIMER, session["id"])
+    return session
+
+
 def retrieve(ctx: RequestContext, params: dict[str, Any], session: str) -> dict[str, Any]:
     return model.load(ctx, session)
 

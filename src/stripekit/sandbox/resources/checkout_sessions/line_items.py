@@ -67,7 +67,7 @@ def _price_of(ctx: RequestContext, entry: dict[str, Any], index: int) -> dict[st
     return price
 
 
-def _adjustable(value: Any, quantity: int, index: int) -> dict[str, Any] | None:
+def adjustable(value: Any, quantity: int, index: int) -> dict[str, Any] | None:
     if not value:
         return None
     if not value.get("enabled"):
@@ -97,8 +97,11 @@ def _adjustable(value: Any, quantity: int, index: int) -> dict[str, Any] | None:
     return {"enabled": True, "maximum": maximum, "minimum": minimum}
 
 
-def build(ctx: RequestContext, given: list[dict[str, Any]], mode: str) -> list[dict[str, Any]]:
-    """Validated `item` objects for `line_items` in `mode` (payment or subscription)."""
+def build(
+    ctx: RequestContext, given: list[dict[str, Any]], mode: str | None
+) -> list[dict[str, Any]]:
+    """Validated `item` objects for `line_items` in `mode` (payment or subscription; a
+    payment link's items, which may be either, with `mode=None`)."""
     if len(given) > MAX_ITEMS:
         raise InvalidRequestError(
             f"You may only specify up to {MAX_ITEMS} line items.", param="line_items"
@@ -130,7 +133,7 @@ def build(ctx: RequestContext, given: list[dict[str, Any]], mode: str) -> list[d
             )
         out.append(
             new_item(
-                ctx, price, quantity, _adjustable(entry.get("adjustable_quantity"), quantity, index)
+                ctx, price, quantity, adjustable(entry.get("adjustable_quantity"), quantity, index)
             )
         )
     if mode == "subscription" and not any(item["price"].get("recurring") for item in out):
