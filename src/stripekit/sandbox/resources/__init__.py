@@ -11,6 +11,7 @@ from ..framework.routing import Route
 from . import (
     balance,
     billing_meters,
+    billing_portal,
     charges,
     checkout_sessions,
     coupons,
@@ -68,6 +69,7 @@ MODULES: tuple[ModuleType, ...] = (
     subscription_items,
     checkout_sessions,
     payment_links,
+    billing_portal,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]
