@@ -222,7 +222,7 @@ def test_update_only_while_open_and_list_filters(sk: Harness) -> None:
     assert [s.id for s in listed] == [second.id]
     assert [s.id for s in client.v1.checkout.sessions.list().data] == [second.id, first.id]
     (event,) = client.v1.events.list(params={"type": "checkout.session.expired"}).data
-    assert event.data.object.id == first.id
+    assert event.data.object.id == first.id and "line_items" not in event.data.object
     with pytest.raises(stripe.InvalidRequestError) as missing:
         client.v1.checkout.sessions.retrieve("cs_test_nope")
     assert_stripe_error(missing.value, status=404, code="resource_missing", param="session")
@@ -499,3 +499,14 @@ def test_setup_mode_creates_a_setup_intent(sk: Harness) -> None:
     assert intent.status == "succeeded" and intent.customer == customer.id
     card = client.v1.payment_methods.retrieve(intent.payment_method)
     assert card.customer == customer.id
+
+
+def test_expiring_cancels_the_sessions_payment_intent(sk: Harness) -> None:
+    client = sk.client
+    session = payment_session(client)
+    pay(sk, session, card_number="4000000000000002")
+    intent_id = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    client.v1.checkout.sessions.expire(session.id)
+    assert client.v1.payment_intents.retrieve(intent_id).status == "canceled"
+    page = pay(sk, session)
+    assert page.status == 410 and len(client.v1.charges.list().data) == 1

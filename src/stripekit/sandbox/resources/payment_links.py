@@ -70,6 +70,11 @@ def _payment_intent_data(value: Any) -> dict[str, Any] | None:
     }
 
 
+def _shown(link: dict[str, Any]) -> dict[str, Any]:
+    """The link as events show it: without `line_items` (shown only when expanded)."""
+    return {k: v for k, v in link.items() if k != "line_items"}
+
+
 def page_url(ctx: RequestContext, link_id: str) -> str:
     return f"{ctx.base_url.rstrip('/')}/_sandbox/pages/payment_links/{ctx.account}/{link_id}"
 
@@ -145,7 +150,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         "url": page_url(ctx, link_id),
     }
     ctx.insert(link)
-    ctx.emit("payment_link.created", link)
+    ctx.emit("payment_link.created", _shown(link))
     return link
 
 
@@ -193,7 +198,7 @@ def update(ctx: RequestContext, params: dict[str, Any], payment_link: str) -> di
     if params.get("line_items"):
         _update_items(link, params["line_items"])
     ctx.save(link)
-    ctx.emit("payment_link.updated", link, previous)
+    ctx.emit("payment_link.updated", _shown(link), previous)
     return link
 
 

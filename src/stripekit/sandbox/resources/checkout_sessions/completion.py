@@ -318,4 +318,4 @@ def complete(ctx: RequestContext, session: dict[str, Any], payment_status: str) 
         found = ctx.find("customer", session["customer"]) or {}
         session["customer_details"] = model.details(found.get("email"))
     ctx.save(session)
-    ctx.emit("checkout.session.completed", session)
+    ctx.emit("checkout.session.completed", model.shown(session))

@@ -11,6 +11,7 @@ from ...framework.errors import InvalidRequestError
 from ...framework.listing import list_objects
 from ...framework.routing import Route
 from ...store import Filter
+from ..payment_intents import handlers as intent_handlers
 from ..payment_intents.handlers import KNOWN_TYPES
 from ..subscriptions.creation import MAX_TRIAL_DAYS
 from . import line_items, model
@@ -287,12 +288,10 @@ def expire_now(ctx: RequestContext, session: dict[str, Any]) -> None:
             "requires_confirmation",
             "requires_action",
         ):
-            intent.update(status="canceled", canceled_at=ctx.now, next_action=None)
-            ctx.save(intent)
-            ctx.emit("payment_intent.canceled", intent)
+            intent_handlers.cancel(ctx, {}, intent["id"])
     session.update(status="expired", url=None)
     ctx.save(session)
-    ctx.emit("checkout.session.expired", session)
+    ctx.emit("checkout.session.expired", model.shown(session))
 
 
 def run_expiry(ctx: RequestContext, session_id: str) -> None:

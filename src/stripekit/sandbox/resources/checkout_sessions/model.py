@@ -148,6 +148,11 @@ def state_of(ctx: RequestContext, session: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
+def shown(session: dict[str, Any]) -> dict[str, Any]:
+    """The session as events show it: without `line_items` (shown only when expanded)."""
+    return {k: v for k, v in session.items() if k != "line_items"}
+
+
 def details(email: str | None) -> dict[str, Any]:
     return {
         "address": None,
