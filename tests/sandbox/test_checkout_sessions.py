@@ -6,14 +6,16 @@ setup modes; declines, 3-D Secure, promotion codes, adjustable quantities)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import stripe
 from test_three_d_secure import PageAnswer, browse
 
 from conftest import Harness, assert_stripe_error
+from stripekit.sandbox import Sandbox
 
 SUCCESS = "https://shop.example.com/thanks?session={CHECKOUT_SESSION_ID}"
 CANCEL = "https://shop.example.com/cart"
@@ -510,3 +512,30 @@ def test_expiring_cancels_the_sessions_payment_intent(sk: Harness) -> None:
     assert client.v1.payment_intents.retrieve(intent_id).status == "canceled"
     page = pay(sk, session)
     assert page.status == 410 and len(client.v1.charges.list().data) == 1
+
+
+def test_open_session_survives_a_restart_then_pays_and_expiry_still_runs(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "sandbox.db"
+    with Sandbox(db) as sandbox:
+        key = sandbox.api_key
+        client = sandbox.client()
+        paid = payment_session(client)
+        later = payment_session(client)
+    with Sandbox(db) as sandbox:
+        client = sandbox.client(key)
+        parts = urlsplit(paid.url)
+        form = {"action": "pay", "email": "back@example.com", **CARD}
+        answer = sandbox.engine.handle(
+            "POST",
+            parts.path,
+            "",
+            {"content-type": "application/x-www-form-urlencoded"},
+            urlencode(form).encode(),
+        )
+        assert answer.status == 303
+        assert client.v1.checkout.sessions.retrieve(paid.id).status == "complete"
+        sandbox.advance_clock(DAY + 60)
+        assert client.v1.checkout.sessions.retrieve(later.id).status == "expired"
+        assert client.v1.checkout.sessions.retrieve(paid.id).status == "complete"
