@@ -84,7 +84,7 @@ def test_page_cancels_at_period_end(sk: Harness) -> None:
         params={"customer": customer, "return_url": RETURN}
     )
     page = browse(sk, "GET", session.url)
-    assert page.status == 200 and sub_id in page.text and "$20.00" in page.text
+    assert page.status == 200 and "Pro plan" in page.text and "$20.00" in page.text
     assert f'href="{RETURN}"' in page.text and "Visa ending in 4242" in page.text
     done = browse(sk, "POST", session.url, {"action": "cancel", "subscription": sub_id})
     assert done.status == 303

@@ -199,9 +199,14 @@ def _subscriptions(ctx: RequestContext, customer_id: str) -> list[dict[str, Any]
     return sorted(found, key=lambda s: s["created"], reverse=True)
 
 
-def _subscription_html(sub: dict[str, Any], can_cancel: bool) -> str:
+def _subscription_html(ctx: RequestContext, sub: dict[str, Any], can_cancel: bool) -> str:
     items = sub["items"]["data"]
-    names = ", ".join(pages.escape(i["price"].get("nickname") or i["price"]["id"]) for i in items)
+    names = ", ".join(
+        pages.escape(
+            (ctx.find("product", i["price"]["product"]) or {}).get("name") or i["price"]["id"]
+        )
+        for i in items
+    )
     amount = sum((i["price"].get("unit_amount") or 0) * (i.get("quantity") or 1) for i in items)
     interval = (items[0]["price"].get("recurring") or {}).get("interval", "") if items else ""
     state = pages.escape(sub["status"])
@@ -229,7 +234,7 @@ def _render(
     features = config["features"]
     subs = _subscriptions(ctx, customer["id"])
     can_cancel = bool(features["subscription_cancel"]["enabled"])
-    listed = "".join(_subscription_html(sub, can_cancel) for sub in subs)
+    listed = "".join(_subscription_html(ctx, sub, can_cancel) for sub in subs)
     default_pm = (customer.get("invoice_settings") or {}).get("default_payment_method")
     card_text = "No default card"
     found = ctx.find("payment_method", default_pm or "")

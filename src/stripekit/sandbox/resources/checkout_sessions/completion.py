@@ -17,6 +17,7 @@ from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError, StripeError
 from .. import coupons, customers, payment_methods, promotion_codes, setup_intents
 from ..payment_intents import handlers as intent_handlers
+from ..subscriptions import billing
 from ..subscriptions import creation as subscription_creation
 from . import model
 
@@ -254,8 +255,6 @@ def _first_intent(ctx: RequestContext, sub: dict[str, Any]) -> str:
 
 
 def _intent_of(ctx: RequestContext, sub: dict[str, Any]) -> dict[str, Any] | None:
-    from ..subscriptions import billing
-
     invoice = ctx.find("invoice", sub.get("latest_invoice") or "")
     return billing.first_payment_intent(ctx, invoice) if invoice else None
 

@@ -20,6 +20,7 @@ from ...framework.routing import Route
 from ...store import Filter
 from ..payment_intents.money import format_amount
 from . import completion, line_items, model
+from .handlers import expire_now
 
 TEMPLATE = "/_sandbox/pages/checkout/{account}/{session}"
 
@@ -139,8 +140,6 @@ def _open(ctx: RequestContext, session_id: str) -> dict[str, Any]:
     if session is None:
         raise InvalidRequestError("This Checkout Session does not exist.", status=404)
     if session["status"] == "open" and ctx.now >= session["expires_at"]:
-        from .handlers import expire_now
-
         expire_now(ctx, session)  # its timer has not run yet
     return session
 
