@@ -371,7 +371,7 @@ def test_promotion_code_on_the_page_and_adjusted_quantity(sk: Harness) -> None:
     wrong = browse(sk, "POST", session.url, {"action": "promotion_code", "promotion_code": "NOPE"})
     assert wrong.status == 400 and page_error(wrong) == "This code is invalid."
     applied = browse(
-        sk, "POST", session.url, {"action": "promotion_code", "promotion_code": "SPRING25"}
+        sk, "POST", session.url, {"action": "promotion_code", "promotion_code": "spring25"}
     )
     assert applied.status == 200 and "SPRING25" in applied.text and "$7.50" in applied.text
     item_id = client.v1.checkout.sessions.line_items.list(session.id).data[0].id

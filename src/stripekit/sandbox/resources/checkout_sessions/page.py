@@ -17,7 +17,6 @@ from ...framework import pages
 from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError, StripeError
 from ...framework.routing import Route
-from ...store import Filter
 from ..payment_intents.money import format_amount
 from . import completion, line_items, model
 from .handlers import expire_now
@@ -197,10 +196,11 @@ def _apply_quantities(ctx: RequestContext, session: dict[str, Any], form: dict[s
 def _apply_promotion_code(ctx: RequestContext, session: dict[str, Any], code: str) -> pages.Page:
     if not session.get("allow_promotion_codes"):
         return render_form(ctx, session, "Promotion codes are not accepted here.", status=400)
+    # Customer-facing codes match whatever the case the buyer types them in, as on Stripe.
     found = [
         obj
-        for obj in ctx.tx.scan(ctx.account, "promotion_code", (Filter(("code",), "eq", code),))
-        if obj.get("active")
+        for obj in ctx.tx.scan(ctx.account, "promotion_code", ())
+        if obj.get("active") and str(obj.get("code", "")).lower() == code.lower()
     ]
     if not code or not found:
         return render_form(ctx, session, "This code is invalid.", status=400)
