@@ -235,7 +235,9 @@ class Engine:
         the account is part of the page's address, and the answer is HTML or a redirect."""
         account = path_params.pop("account", "")
         raw = formdecode.decode(body if method == "POST" else query)
-        with self.store.transaction(write=method != "GET") as tx:
+        # A GET may write too: coming back from 3-D Secure completes a Checkout Session,
+        # and opening a payment link starts one.
+        with self.store.transaction(write=True) as tx:
             ctx = self._context(tx, account, request_id, None, host=headers.get("host"))
             try:
                 result = route.handler(ctx, raw, **path_params)

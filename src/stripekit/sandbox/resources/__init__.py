@@ -11,7 +11,9 @@ from ..framework.routing import Route
 from . import (
     balance,
     billing_meters,
+    billing_portal,
     charges,
+    checkout_sessions,
     coupons,
     customer_balance,
     customers,
@@ -21,6 +23,7 @@ from . import (
     invoiceitems,
     invoices,
     payment_intents,
+    payment_links,
     payment_methods,
     payouts,
     plans,
@@ -64,6 +67,9 @@ MODULES: tuple[ModuleType, ...] = (
     invoices,
     subscriptions,
     subscription_items,
+    checkout_sessions,
+    payment_links,
+    billing_portal,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]

@@ -1,0 +1,246 @@
+"""The hosted Checkout page: `/_sandbox/pages/checkout/{account}/{session}`.
+
+GET shows the line items (with quantity fields for adjustable ones), the total, an email
+field when the session knows no customer or email, a promotion-code field when allowed,
+the card form and a cancel link to `cancel_url`. The form POSTs back to the same address
+(`action=pay`, or `action=promotion_code`); a declined card shows Stripe's message above
+the form, 3-D Secure goes through the sandbox's authentication page and comes back to
+`.../return`, and success sends the browser (303) to `success_url` with the session's id.
+Plain HTML, no script, no external assets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...framework import pages
+from ...framework.context import RequestContext
+from ...framework.errors import InvalidRequestError, StripeError
+from ...framework.routing import Route
+from ..payment_intents.money import format_amount
+from . import completion, line_items, model
+from .handlers import expire_now
+
+TEMPLATE = "/_sandbox/pages/checkout/{account}/{session}"
+
+
+def _field(form: dict[str, Any], name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _money(amount: int | None, currency: str | None) -> str:
+    return format_amount(amount or 0, currency or "usd")
+
+
+def _items_html(session: dict[str, Any]) -> str:
+    rows = []
+    for item in model.items_of(session):
+        adjustable = item.get("adjustable_quantity") or {}
+        if adjustable.get("enabled"):
+            quantity = (
+                f'<input name="quantity_{pages.escape(item["id"])}" type=number '
+                f"min={adjustable['minimum']} max={adjustable['maximum']} "
+                f'value={item["quantity"]} form=pay style="width:4rem" '
+                f'aria-label="Quantity">'
+            )
+        else:
+            quantity = f"&times; {item['quantity']}"
+        rows.append(
+            f"<tr><td>{pages.escape(item['description'] or item['price']['id'])} {quantity}</td>"
+            f"<td style=text-align:right>{_money(item['amount_subtotal'], item['currency'])}</td>"
+            "</tr>"
+        )
+    currency = session["currency"]
+    details = session["total_details"] or {}
+    if details.get("amount_discount"):
+        rows.append(
+            f"<tr><td>Discount</td><td style=text-align:right>"
+            f"&minus;{_money(details['amount_discount'], currency)}</td></tr>"
+        )
+    rows.append(
+        f"<tr><th style=text-align:left>Total due</th><th style=text-align:right id=total>"
+        f"{_money(session['amount_total'], currency)}</th></tr>"
+    )
+    return f"<table style=width:100%>{''.join(rows)}</table>"
+
+
+def _promotion_html(ctx: RequestContext, session: dict[str, Any]) -> str:
+    if not session.get("allow_promotion_codes"):
+        return ""
+    applied = ""
+    for entry in session["discounts"] or []:
+        code = ctx.find("promotion_code", entry.get("promotion_code") or "")
+        if code is not None:
+            applied = f"<p class=muted>Code <b>{pages.escape(code['code'])}</b> applied.</p>"
+    return (
+        applied + "<form method=post><input type=hidden name=action value=promotion_code>"
+        "<label>Promotion code <input name=promotion_code autocomplete=off></label> "
+        "<button type=submit class=secondary>Apply</button></form>"
+    )
+
+
+def render_form(
+    ctx: RequestContext, session: dict[str, Any], error: str | None = None, status: int = 200
+) -> pages.Page:
+    ask_email = not session["customer"] and not session["customer_email"]
+    email_html = (
+        "<p><label>Email<br><input name=email type=email autocomplete=email required></label></p>"
+        if ask_email
+        else ""
+    )
+    error_html = f"<p class=error role=alert id=error>{pages.escape(error)}</p>" if error else ""
+    cancel = (
+        f'<p><a href="{pages.escape(session["cancel_url"])}" id=cancel>Cancel and go back</a></p>'
+        if session.get("cancel_url")
+        else ""
+    )
+    if session["mode"] == "setup":
+        heading, summary, button = "Save your card", "", "Save card"
+    else:
+        heading = "Subscribe" if session["mode"] == "subscription" else "Pay"
+        summary = _items_html(session) + _promotion_html(ctx, session)
+        button = f"{heading} {_money(session['amount_total'], session['currency'])}"
+    content = (
+        f"<h1>{heading}</h1>{error_html}{summary}"
+        "<form method=post id=pay><input type=hidden name=action value=pay>"
+        f"{email_html}"
+        "<p><label>Card number<br><input name=card_number inputmode=numeric "
+        'autocomplete=cc-number placeholder="4242 4242 4242 4242" required></label></p>'
+        '<p><label>Expiry<br><input name=exp placeholder="MM / YY" autocomplete=cc-exp '
+        "required></label> <label>CVC<br><input name=cvc inputmode=numeric autocomplete=cc-csc "
+        "placeholder=123></label></p>"
+        "<p><label>Name on card<br><input name=name autocomplete=cc-name></label></p>"
+        f"<button type=submit id=submit>{pages.escape(button)}</button></form>{cancel}"
+        f"<p class=muted>Stripekit sandbox &middot; {pages.escape(session['id'])}</p>"
+    )
+    page = pages.render("Checkout", content)
+    page.status = status
+    return page
+
+
+def _closed(session: dict[str, Any]) -> pages.Page | None:
+    if session["status"] == "complete":
+        return pages.render(
+            "Checkout complete",
+            "<h1>Thanks for your order</h1><p>This Checkout Session is complete.</p>",
+        )
+    if session["status"] == "expired":
+        return pages.render(
+            "Checkout expired",
+            "<h1>This page has expired</h1><p>This Checkout Session is no longer available.</p>",
+            status=410,
+        )
+    return None
+
+
+def _open(ctx: RequestContext, session_id: str) -> dict[str, Any]:
+    session = ctx.find(model.TYPE, session_id)
+    if session is None:
+        raise InvalidRequestError("This Checkout Session does not exist.", status=404)
+    if session["status"] == "open" and ctx.now >= session["expires_at"]:
+        expire_now(ctx, session)  # its timer has not run yet
+    return session
+
+
+def show(ctx: RequestContext, params: dict[str, Any], session: str) -> pages.Page:
+    obj = _open(ctx, session)
+    return _closed(obj) or render_form(ctx, obj)
+
+
+def submit(ctx: RequestContext, params: dict[str, Any], session: str) -> pages.Page:
+    obj = _open(ctx, session)
+    closed = _closed(obj)
+    if closed is not None:
+        return closed
+    try:
+        _apply_quantities(ctx, obj, params)
+    except StripeError as exc:
+        return render_form(ctx, obj, exc.message, status=400)
+    if params.get("action") == "promotion_code":
+        return _apply_promotion_code(ctx, obj, _field(params, "promotion_code"))
+    outcome = completion.pay(ctx, obj, params)
+    return _follow(ctx, obj, outcome)
+
+
+def _follow(
+    ctx: RequestContext, session: dict[str, Any], outcome: completion.Outcome
+) -> pages.Page:
+    if outcome.error is not None:
+        fresh = ctx.find(model.TYPE, session["id"]) or session
+        return render_form(ctx, fresh, outcome.error, status=402)
+    if outcome.redirect:
+        return pages.redirect(outcome.redirect)
+    return _closed(session) or render_form(ctx, session)
+
+
+def _apply_quantities(ctx: RequestContext, session: dict[str, Any], form: dict[str, Any]) -> None:
+    changed = False
+    for item in model.items_of(session):
+        value = _field(form, f"quantity_{item['id']}")
+        adjustable = item.get("adjustable_quantity") or {}
+        if not value or not adjustable.get("enabled"):
+            continue
+        if not value.isdigit() or not adjustable["minimum"] <= int(value) <= adjustable["maximum"]:
+            raise InvalidRequestError(
+                f"The quantity must be between {adjustable['minimum']} and {adjustable['maximum']}."
+            )
+        if int(value) != item["quantity"]:
+            line_items.set_quantity(item, int(value))
+            changed = True
+    if changed:
+        model.compute_totals(ctx, session, model.state_of(ctx, session))
+        ctx.save(session)
+
+
+def _apply_promotion_code(ctx: RequestContext, session: dict[str, Any], code: str) -> pages.Page:
+    if not session.get("allow_promotion_codes"):
+        return render_form(ctx, session, "Promotion codes are not accepted here.", status=400)
+    # Customer-facing codes match whatever the case the buyer types them in, as on Stripe.
+    found = [
+        obj
+        for obj in ctx.tx.scan(ctx.account, "promotion_code", ())
+        if obj.get("active") and str(obj.get("code", "")).lower() == code.lower()
+    ]
+    if not code or not found:
+        return render_form(ctx, session, "This code is invalid.", status=400)
+    state = model.state_of(ctx, session)
+    try:
+        model.add_discount(ctx, session, state, promotion_code=found[0]["id"])
+    except StripeError as exc:
+        return render_form(ctx, session, exc.message, status=400)
+    model.compute_totals(ctx, session, state)
+    ctx.save(session)
+    ctx.save(state)
+    return render_form(ctx, session)
+
+
+def come_back(ctx: RequestContext, params: dict[str, Any], session: str) -> pages.Page:
+    """Where the 3-D Secure page returns the buyer: finish, or show why it failed."""
+    obj = _open(ctx, session)
+    closed = _closed(obj)
+    if closed is not None:
+        if obj["status"] == "complete" and completion.success_address(obj):
+            return pages.redirect(completion.success_address(obj) or "")
+        return closed
+    if obj["mode"] == "payment" and obj["payment_intent"]:
+        intent = ctx.find("payment_intent", obj["payment_intent"])
+        outcome = completion.after_intent(ctx, obj, intent or {"status": "unknown"})
+    elif obj["mode"] == "subscription" and obj["subscription"]:
+        outcome = completion.after_subscription(ctx, obj)
+    elif obj["mode"] == "setup" and obj["setup_intent"]:
+        intent = ctx.find("setup_intent", obj["setup_intent"])
+        outcome = completion.after_setup(ctx, obj, intent or {"status": "unknown"})
+    else:
+        return render_form(ctx, obj)
+    if outcome.redirect and "/_sandbox/pages/3ds/" in outcome.redirect:
+        # Still waiting for authentication: back to the form rather than round again.
+        outcome = completion.Outcome(error="Authentication was not completed.")
+    return _follow(ctx, obj, outcome)
+
+
+ROUTES = [
+    Route("GET", TEMPLATE, show, public=True),
+    Route("POST", TEMPLATE, submit, public=True),
+    Route("GET", TEMPLATE + "/return", come_back, public=True),
+]
