@@ -16,6 +16,9 @@ from .tools.errors import ActionError
 def add_commands(commands: Any) -> None:
     listing = commands.add_parser("actions", help="list the Stripe actions and what they do")
     listing.add_argument("--group", help="only one resource group (customers, billing, ...)")
+    listing.add_argument(
+        "--schemas", action="store_true", help="print JSON tool definitions (for agents)"
+    )
     listing.set_defaults(func=_actions)
 
     call = commands.add_parser(
@@ -36,9 +39,11 @@ def add_commands(commands: Any) -> None:
 
 
 def _actions(args: argparse.Namespace) -> int:
-    for action in catalog.ACTIONS.values():
-        if args.group and action.group != args.group:
-            continue
+    chosen = [a for a in catalog.ACTIONS.values() if not args.group or a.group == args.group]
+    if args.schemas:
+        print(json.dumps([action.tool_schema() for action in chosen], indent=2))
+        return 0
+    for action in chosen:
         print(f"{action.name:<40} {action.description}")
     return 0
 

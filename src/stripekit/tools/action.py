@@ -98,6 +98,15 @@ class Action:
         base = inputs.Strict if self.spec_node is not None else inputs.Open
         return inputs.model_for(node, name, base=base, extra=extra, optional=self.relaxed)
 
+    def tool_schema(self) -> dict[str, Any]:
+        """The action as an agent tool: name, description and a JSON Schema of its input
+        (the shape OpenAI's and Anthropic's tool lists and MCP take)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "input_schema": self.model.model_json_schema(by_alias=True),
+        }
+
     def parameter_rows(self) -> list[tuple[str, str, bool, Any, str]]:
         """(name, type, required, default, description) per input, for docs and the CLI."""
         rows = []
