@@ -86,7 +86,7 @@ class Harness:
         return stripe.StripeClient(
             api_key,
             http_client=self.transport,
-            base_addresses={"api": self.base_url},
+            base_addresses={"api": self.base_url, "files": self.base_url},
             max_network_retries=0,
             **options,
         )

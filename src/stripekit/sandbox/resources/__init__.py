@@ -18,6 +18,8 @@ from . import (
     discounts,
     disputes,
     events,
+    file_links,
+    files,
     invoiceitems,
     invoices,
     payment_intents,
@@ -64,6 +66,8 @@ MODULES: tuple[ModuleType, ...] = (
     invoices,
     subscriptions,
     subscription_items,
+    files,
+    file_links,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]
