@@ -1,4 +1,4 @@
-"""`stripekit` command line: `stripekit sandbox serve`, `stripekit demo`."""
+"""`stripekit` command line: `stripekit sandbox serve`, `stripekit demo`, `stripekit trigger`."""
 
 from __future__ import annotations
 
@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run a short scripted example on the sandbox")
     demo.set_defaults(func=_demo)
+
+    from .trigger import add_parser as add_trigger_parser
+
+    add_trigger_parser(commands)
     return parser
 
 
