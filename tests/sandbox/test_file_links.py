@@ -153,6 +153,9 @@ def test_expand_file(client: stripe.StripeClient) -> None:
     file = upload(client, PDF)
     link = client.v1.file_links.create(params={"file": file.id, "expand": ["file"]})
     assert link.file.id == file.id and link.file.size == len(PDF)
+    assert [x.id for x in link.file.links.data] == [link.id]
+    expanded = client.v1.file_links.list(params={"expand": ["data.file"]}).data[0]
+    assert expanded.file.links.data[0].id == link.id
 
 
 def test_links_survive_a_restart_on_sqlite(tmp_path: Path) -> None:
@@ -164,3 +167,17 @@ def test_links_survive_a_restart_on_sqlite(tmp_path: Path) -> None:
         path = link.url.split("invalid", 1)[1]
         response = sandbox.engine.handle("GET", path, "", {}, b"")
         assert response.status == 200 and response.body == PDF
+
+
+def test_restricted_keys_use_the_files_permission(sk: Harness, client: stripe.StripeClient) -> None:
+    file = upload(client, PDF)
+    reader = sk.make_client(sk.sandbox.create_restricted_key({"files": "read"}, api_key=sk.api_key))
+    assert reader.v1.files.retrieve(file.id).id == file.id
+    with pytest.raises(stripe.PermissionError):
+        reader.v1.file_links.create(params={"file": file.id})
+    writer = sk.make_client(
+        sk.sandbox.create_restricted_key({"files": "write"}, api_key=sk.api_key)
+    )
+    link = writer.v1.file_links.create(params={"file": file.id})
+    assert reader.v1.file_links.retrieve(link.id).file == file.id
+    assert upload(writer, PNG, "logo.png", "business_logo").type == "png"

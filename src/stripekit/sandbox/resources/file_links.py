@@ -94,7 +94,9 @@ def new_link(
         "metadata": metadata.merge(None, meta or {}, param=name("metadata")),
         "url": f"{ctx.base_url.rstrip('/')}/links/{ctx.account}/{link_id}",
     }
-    return ctx.insert(link)
+    ctx.insert(link)
+    files.store_links(ctx, file["id"])
+    return link
 
 
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -130,6 +132,7 @@ def update(ctx: RequestContext, params: dict[str, Any], link: str) -> dict[str, 
         obj["metadata"] = metadata.merge(obj["metadata"], params["metadata"])
     obj["expired"] = _expired(ctx, obj)
     ctx.save(obj)
+    files.store_links(ctx, obj["file"])
     return obj
 
 
@@ -188,10 +191,11 @@ def open_link(ctx: RequestContext, params: dict[str, Any], link: str) -> pages.P
     return files.download(ctx, file)
 
 
+# Stripe's restricted keys have one "Files" permission for files and their links.
 ROUTES = [
-    Route("POST", "/v1/file_links", create),
-    Route("GET", "/v1/file_links", list_),
-    Route("GET", "/v1/file_links/{link}", retrieve),
-    Route("POST", "/v1/file_links/{link}", update),
+    Route("POST", "/v1/file_links", create, permission="files"),
+    Route("GET", "/v1/file_links", list_, permission="files"),
+    Route("GET", "/v1/file_links/{link}", retrieve, permission="files"),
+    Route("POST", "/v1/file_links/{link}", update, permission="files"),
     Route("GET", PUBLIC_TEMPLATE, open_link, public=True),
 ]

@@ -192,8 +192,17 @@ def links_of(ctx: RequestContext, file_id: str) -> dict[str, Any]:
 
 
 def current(ctx: RequestContext, file: dict[str, Any]) -> dict[str, Any]:
-    """A file as Stripe shows it now: its links list is read, not stored."""
+    """A file as Stripe shows it now: its links read afresh (`expired` follows the clock)."""
     return {**file, "links": links_of(ctx, file["id"])}
+
+
+def store_links(ctx: RequestContext, file_id: str) -> None:
+    """Keep the stored file's `links` in step with its links, for the copies `expand[]`
+    shows (it reads the stored file)."""
+    file = ctx.find("file", file_id)
+    if file is not None:
+        file["links"] = links_of(ctx, file_id)
+        ctx.save(file)
 
 
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -208,7 +217,12 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         "created": ctx.now,
         "expires_at": expires_at(purpose, ctx.now),
         "filename": upload.filename,
-        "links": None,
+        "links": {
+            "object": "list",
+            "data": [],
+            "has_more": False,
+            "url": f"/v1/file_links?file={file_id}",
+        },
         "purpose": purpose,
         "size": len(upload.data),
         "title": None,
