@@ -64,6 +64,16 @@ def test_upload_has_stripe_shape(sk: Harness, client: stripe.StripeClient) -> No
     assert client.v1.files.retrieve(file.id).to_dict() == file.to_dict()
 
 
+def test_upload_from_an_open_file(sk: Harness, client: stripe.StripeClient, tmp_path: Path) -> None:
+    path = tmp_path / "receipt.jpg"
+    path.write_bytes(JPEG)
+    with open(path, "rb") as handle:
+        file = client.v1.files.create(params={"file": handle, "purpose": "dispute_evidence"})
+    # The SDK names the part after the file's path; the sandbox keeps the name as sent.
+    assert file.filename == str(path) and file.type == "jpg" and file.size == len(JPEG)
+    assert fetch(sk, file.url, sk.api_key)[2] == JPEG
+
+
 def test_contents_download_needs_the_key(sk: Harness, client: stripe.StripeClient) -> None:
     file = upload(client, PNG, "photo.png")
     assert file.type == "png"
