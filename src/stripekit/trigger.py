@@ -654,4 +654,7 @@ def run_command(
     except stripe.StripeError as exc:
         print(f"Trigger failed: {exc.user_message or exc}", file=out)
         return 1
+    except (RuntimeError, TimeoutError) as exc:  # the API did not behave as the recipe needs
+        print(f"Trigger failed: {exc}", file=out)
+        return 1
     return {"ok": 0, "missing": 1, "unavailable": 3}[outcome.status]

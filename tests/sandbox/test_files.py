@@ -216,6 +216,27 @@ def test_raw_multipart_with_nested_fields(sk: Harness, client: stripe.StripeClie
     assert link["metadata"] == {"k": "v"} and link["file"] == file["id"]
 
 
+def test_boundary_inside_content_is_content(sk: Harness) -> None:
+    """Only a boundary at the start of a line delimits a part."""
+    content = PDF + b"--zz not a delimiter --zz--"
+    body = (
+        b'--zz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\ndispute_evidence'
+        b'\r\n--zz \r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n'
+        + content
+        + b"\r\n--zz--"
+    )
+    response = sk.raw(
+        "POST",
+        "/v1/files",
+        body=body,
+        headers={"Content-Type": "multipart/form-data; boundary=zz"},
+    )
+    assert response.status == 200, response.body
+    assert response.body["size"] == len(content)
+    status, _, data = fetch(sk, response.body["url"], sk.api_key)
+    assert status == 200 and data == content
+
+
 def test_idempotent_upload_replays(client: stripe.StripeClient) -> None:
     first = client.v1.files.create(
         params={"file": io.BytesIO(PDF), "purpose": "dispute_evidence"},

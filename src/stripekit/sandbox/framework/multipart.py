@@ -106,16 +106,20 @@ def _part(raw: bytes) -> tuple[str, Any]:
 
 def decode(body: bytes, content_type: str) -> dict[str, Any]:
     """The fields of a multipart body, nested by their bracketed names."""
-    delimiter = b"--" + boundary_of(content_type).encode("latin-1")
-    chunks = body.split(delimiter)
-    # chunks[0] is the preamble; the last one must start with the closing "--".
+    # A delimiter is CRLF + "--" + boundary (the first may open the body, hence the CRLF
+    # put in front), so content that merely contains the boundary is not cut.
+    delimiter = b"\r\n--" + boundary_of(content_type).encode("latin-1")
+    chunks = (b"\r\n" + body).split(delimiter)
+    # chunks[0] is the preamble; the last chunk must start with the closing "--".
     if len(chunks) < 2 or not chunks[-1].startswith(b"--"):
         raise _malformed("the body does not end with the closing boundary")
     pairs: list[tuple[str, Any]] = []
     for chunk in chunks[1:-1]:
-        if not chunk.startswith(b"\r\n") or not chunk.endswith(b"\r\n"):
+        # The delimiter's line may carry trailing blanks (RFC 2046 transport padding).
+        head, newline, part = chunk.partition(b"\r\n")
+        if not newline or head.strip(b" \t"):
             raise _malformed("a boundary is not on a line of its own")
-        pairs.append(_part(chunk[2:-2]))
+        pairs.append(_part(part))
     return formdecode.from_pairs(pairs)
 
 
