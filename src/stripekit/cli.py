@@ -1,5 +1,5 @@
-"""`stripekit` command line: the sandbox server, the demo, and the actions (`actions`,
-`call`, `docs`)."""
+"""`stripekit` command line: the sandbox server, the demo, the actions (`actions`,
+`call`, `docs`) and `trigger`."""
 
 from __future__ import annotations
 
@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run source 000's workflows on the sandbox")
     demo.set_defaults(func=_demo)
     add_commands(commands)
+
+    from .trigger import add_parser as add_trigger_parser
+
+    add_trigger_parser(commands)
     return parser
 
 

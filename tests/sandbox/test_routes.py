@@ -6,12 +6,17 @@ from __future__ import annotations
 from stripekit.sandbox import resources
 from stripekit.sandbox.framework import params
 
+# Stripe serves these, but its spec does not describe them.
+OFF_SPEC = {"GET /v1/files/{file}/contents"}  # a file's bytes, on the files host
+
 
 def test_every_route_is_a_spec_operation() -> None:
     missing = [
         f"{route.method} {route.template}"
         for route in resources.ROUTES
-        if not route.public and params.operation_schema(route.method, route.template) is None
+        if not route.public
+        and params.operation_schema(route.method, route.template) is None
+        and f"{route.method} {route.template}" not in OFF_SPEC
     ]
     assert missing == []
 

@@ -80,7 +80,8 @@ class Sandbox:
         return stripe.StripeClient(
             api_key or self.api_key,
             http_client=self._http_client,
-            base_addresses={"api": IN_PROCESS_BASE},
+            # Uploads go to the `files` host (files.stripe.com); the sandbox is both.
+            base_addresses={"api": IN_PROCESS_BASE, "files": IN_PROCESS_BASE},
             **options,
         )
 

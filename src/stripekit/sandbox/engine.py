@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from . import control, resources
-from .framework import apikeys, formdecode, pages, permissions
+from .framework import apikeys, formdecode, multipart, pages, permissions
 from .framework import params as param_rules
 from .framework.clock import Clock
 from .framework.context import RequestContext
@@ -186,7 +186,7 @@ class Engine:
                 raise _unrecognized(method, path)
             route, path_params = matched
             permissions.authorize(route, caller.key, caller.account, caller.permissions)
-            raw = formdecode.decode(body if method == "POST" else query)
+            raw = _decode(method, query, headers, body)
             if method == "POST" and query:
                 # Stripe reads query parameters on POST too; the body wins on a clash.
                 raw = {**formdecode.decode(query), **raw}
@@ -200,7 +200,8 @@ class Engine:
             params_hash = ""
             if idem_key is not None:
                 params_hash = hashlib.blake2b(
-                    orjson.dumps(raw, option=orjson.OPT_SORT_KEYS), digest_size=16
+                    orjson.dumps(raw, default=multipart.hashable, option=orjson.OPT_SORT_KEYS),
+                    digest_size=16,
                 ).hexdigest()
                 replay = self._replay(tx, caller, idem_key, method, path, params_hash, now)
                 if replay is not None:
@@ -208,7 +209,11 @@ class Engine:
             ctx = self._context(
                 tx, caller.account, request_id, idem_key, now=now, host=headers.get("host")
             )
-            status, payload = self._run(tx, ctx, route, params, path_params)
+            outcome = self._run(tx, ctx, route, params, path_params)
+            if isinstance(outcome, pages.Page):
+                # A download (a file's contents): bytes as they are, never replayed.
+                return Response(outcome.status, outcome.header_list(), outcome.body())
+            status, payload = outcome
             self._note_timers(ctx)
             if idem_key is not None:
                 tx.idempotency_put(
@@ -313,7 +318,7 @@ class Engine:
         route: Route,
         params: dict[str, Any],
         path_params: dict[str, str],
-    ) -> tuple[int, bytes]:
+    ) -> tuple[int, bytes] | pages.Page:
         """Run the handler; a Stripe error it raises undoes its writes (unless the error
         says the failed attempt itself is a fact, as a declined charge is) but is still
         the answer an idempotent retry replays."""
@@ -327,6 +332,10 @@ class Engine:
                 result = route.handler(self, ctx, params, **path_params)
             else:
                 result = route.handler(ctx, params, **path_params)
+            if isinstance(result, pages.Page):
+                if guarded:
+                    tx.release_savepoint()
+                return result
             if expand_paths:
                 result = expand(ctx, result, list(expand_paths), self._expandable)
             hide_includable(result, expand_paths, resources.INCLUDABLE)
@@ -412,6 +421,18 @@ class Engine:
                 "may have been revoked.",
                 code="account_invalid",
             )
+
+
+def _decode(
+    method: str, query: bytes | str, headers: Mapping[str, str], body: bytes
+) -> dict[str, Any]:
+    """A GET's query, or a POST's body: form-encoded, or multipart (file uploads)."""
+    if method != "POST":
+        return formdecode.decode(query)
+    content_type = headers.get("content-type")
+    if content_type is not None and multipart.is_multipart(content_type):
+        return multipart.decode(body, content_type)
+    return formdecode.decode(body)
 
 
 def _unrecognized(method: str, path: str) -> InvalidRequestError:

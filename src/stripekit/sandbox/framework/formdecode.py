@@ -8,6 +8,7 @@ schema says array. Keeping the decoder schema-free lets GET queries and POST bod
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -34,7 +35,7 @@ def _split_key(key: str) -> list[str] | None:
     return parts
 
 
-def _assign(root: dict[str, Any], parts: list[str], value: str, key: str) -> None:
+def _assign(root: dict[str, Any], parts: list[str], value: Any, key: str) -> None:
     node: Any = root
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
@@ -90,10 +91,16 @@ def decode(raw: bytes | str) -> dict[str, Any]:
             raise InvalidRequestError(
                 "Invalid request: the body is not valid UTF-8 form data."
             ) from exc
-    result: dict[str, Any] = {}
     if not raw:
-        return result
-    for key, value in _pairs(raw):
+        return {}
+    return from_pairs(_pairs(raw))
+
+
+def from_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """Nest `(bracketed key, value)` pairs as the form encoding means them (the multipart
+    decoder shares this: its parts are named the same way)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
         if "[" not in key:
             if isinstance(result.get(key), dict | list):
                 raise InvalidRequestError("Invalid hash", param=key)

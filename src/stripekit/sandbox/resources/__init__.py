@@ -20,6 +20,8 @@ from . import (
     discounts,
     disputes,
     events,
+    file_links,
+    files,
     invoiceitems,
     invoices,
     payment_intents,
@@ -70,6 +72,8 @@ MODULES: tuple[ModuleType, ...] = (
     checkout_sessions,
     payment_links,
     billing_portal,
+    files,
+    file_links,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]
