@@ -539,3 +539,28 @@ def test_open_session_survives_a_restart_then_pays_and_expiry_still_runs(
         sandbox.advance_clock(DAY + 60)
         assert client.v1.checkout.sessions.retrieve(later.id).status == "expired"
         assert client.v1.checkout.sessions.retrieve(paid.id).status == "complete"
+
+
+def test_sandbox_complete_endpoint_pays_like_the_page(sk: Harness) -> None:
+    """`POST /_sandbox/checkout/sessions/{id}/complete`: what scripts and `stripekit
+    trigger` use instead of a browser."""
+    client = sk.client
+    session = payment_session(client)
+    declined = sk.raw(
+        "POST",
+        f"/_sandbox/checkout/sessions/{session.id}/complete",
+        body="card_number=4000000000000002",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert declined.status == 402
+    assert declined.body["error"]["type"] == "card_error"
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    done = sk.raw("POST", f"/_sandbox/checkout/sessions/{session.id}/complete")
+    assert done.status == 200, done.body
+    assert (done.body["status"], done.body["payment_status"]) == ("complete", "paid")
+    intent = client.v1.payment_intents.retrieve(done.body["payment_intent"])
+    assert (intent.status, intent.amount_received) == ("succeeded", 3000)
+    again = sk.raw("POST", f"/_sandbox/checkout/sessions/{session.id}/complete")
+    assert again.status == 400 and "not open" in again.body["error"]["message"]
+    missing = sk.raw("POST", "/_sandbox/checkout/sessions/cs_test_nope/complete")
+    assert missing.status == 404

@@ -15,7 +15,7 @@ from typing import Any
 
 from ...framework import pages
 from ...framework.context import RequestContext
-from ...framework.errors import InvalidRequestError, StripeError
+from ...framework.errors import CardError, InvalidRequestError, StripeError
 from ...framework.routing import Route
 from ..payment_intents.money import format_amount
 from . import completion, line_items, model
@@ -239,7 +239,36 @@ def come_back(ctx: RequestContext, params: dict[str, Any], session: str) -> page
     return _follow(ctx, obj, outcome)
 
 
+def complete(ctx: RequestContext, params: dict[str, Any], session: str) -> dict[str, Any]:
+    """`POST /_sandbox/checkout/sessions/{id}/complete` (sandbox only, secret key): pay an
+    open session as a buyer on the hosted page would, with `card_number` (default
+    4242 4242 4242 4242) and `email`, for scripts and `stripekit trigger`. Answers the
+    session; a decline is a 402 card error with the page's message."""
+    obj = _open(ctx, session)
+    if obj["status"] != "open":
+        raise InvalidRequestError(
+            f"This Checkout Session is {obj['status']}, not open.", param="session"
+        )
+    form = {
+        "card_number": str(params.get("card_number") or "4242424242424242"),
+        "exp": "12/34",
+        "cvc": "123",
+        "email": str(params.get("email") or "buyer@example.com"),
+    }
+    outcome = completion.pay(ctx, obj, form)
+    fresh = ctx.find(model.TYPE, session) or obj
+    if outcome.error is not None:
+        raise CardError(outcome.error, code="card_declined", keep_writes=True)
+    return fresh
+
+
 ROUTES = [
+    Route(
+        "POST",
+        "/_sandbox/checkout/sessions/{session}/complete",
+        complete,
+        permission="checkout_sessions",
+    ),
     Route("GET", TEMPLATE, show, public=True),
     Route("POST", TEMPLATE, submit, public=True),
     Route("GET", TEMPLATE + "/return", come_back, public=True),
