@@ -272,12 +272,14 @@ def test_meter_event_refusals(sk: Harness, client: stripe.StripeClient) -> None:
     _meter(client)
     customer = client.v1.customers.create()
     now = sk.sandbox.now()
-    exc = _error(lambda: _event(client, customer.id, 1, timestamp=now - 35 * DAY - 1))
+    # Limits: 35 days back, 5 minutes ahead. The sandbox clock runs on while the test does,
+    # so each side is checked 30 s away from its limit (a loaded machine is slow).
+    exc = _error(lambda: _event(client, customer.id, 1, timestamp=now - 35 * DAY - 30))
     assert_stripe_error(exc, status=400, code="timestamp_too_far_in_past", param="timestamp")
-    exc = _error(lambda: _event(client, customer.id, 1, timestamp=now + 301))
+    exc = _error(lambda: _event(client, customer.id, 1, timestamp=now + 330))
     assert_stripe_error(exc, status=400, code="timestamp_in_future", param="timestamp")
-    _event(client, customer.id, 1, timestamp=now - 35 * DAY)
-    _event(client, customer.id, 1, timestamp=now + 300)
+    _event(client, customer.id, 1, timestamp=now - 35 * DAY + 30)
+    _event(client, customer.id, 1, timestamp=now + 270)
     exc = _error(
         lambda: client.v1.billing.meter_events.create(
             params={"event_name": "api_call"}  # type: ignore[typeddict-item]

@@ -117,7 +117,8 @@ def _disputed_charge(run: ExampleRun) -> str:
 
 
 def _evidence_path(run: ExampleRun) -> str:
-    folder = Path(tempfile.mkdtemp(prefix="stripekit-example-"))
+    folder = Path(tempfile.gettempdir()) / "stripekit-examples"  # a stable name for the docs
+    folder.mkdir(exist_ok=True)
     path = folder / "receipt.pdf"
     path.write_bytes(EVIDENCE_PDF)
     return str(path)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conftest import customer_with_card
+from action_helpers import customer_with_card
 from stripekit.facade import StripeIntegration
 
 SHOWN: dict[str, set[str]] = {
