@@ -19,6 +19,7 @@ from ..framework.listing import list_objects
 from ..framework.routing import Route
 from ..store import Filter
 from . import customers, payment_methods
+from .checkout_sessions.completion import card_from_form
 from .payment_intents.money import format_amount
 from .subscriptions import handlers as subscription_handlers
 from .subscriptions import updates as subscription_updates
@@ -316,19 +317,7 @@ def _cancel(
 
 
 def _save_card(ctx: RequestContext, session: dict[str, Any], form: dict[str, Any]) -> None:
-    month, _, year = str(form.get("exp") or "").replace(" ", "").partition("/")
-    card = payment_methods.create(
-        ctx,
-        {
-            "type": "card",
-            "card": {
-                "number": form.get("card_number") or "",
-                "exp_month": month,
-                "exp_year": year,
-                "cvc": form.get("cvc") or "",
-            },
-        },
-    )
+    card = card_from_form(ctx, form)
     payment_methods.attach(ctx, {"customer": session["customer"]}, card["id"])
     customers.update(
         ctx, {"invoice_settings": {"default_payment_method": card["id"]}}, session["customer"]

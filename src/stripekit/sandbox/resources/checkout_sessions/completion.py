@@ -67,26 +67,33 @@ def pay(ctx: RequestContext, session: dict[str, Any], form: dict[str, Any]) -> O
     return _attempt(ctx, lambda: _pay(ctx, session, form, email))
 
 
-def _pay(
-    ctx: RequestContext, session: dict[str, Any], form: dict[str, Any], email: str | None
-) -> Outcome:
-    expiry = (form.get("exp") or "").replace(" ", "")
+def card_from_form(
+    ctx: RequestContext, form: dict[str, Any], billing_details: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The PaymentMethod a sandbox page's card form describes (number, `MM / YY`, CVC);
+    Stripe's card errors for a bad number or date."""
+    expiry = str(form.get("exp") or "").replace(" ", "")
     month, _, year = expiry.partition("/")
     if not month or not year:
         raise InvalidRequestError("Your card's expiration date is incomplete.")
-    card = payment_methods.create(
-        ctx,
-        {
-            "type": "card",
-            "card": {
-                "number": form.get("card_number") or "",
-                "exp_month": month,
-                "exp_year": year,
-                "cvc": form.get("cvc") or "",
-            },
-            "billing_details": {"email": email, "name": form.get("name") or None},
+    params: dict[str, Any] = {
+        "type": "card",
+        "card": {
+            "number": form.get("card_number") or "",
+            "exp_month": month,
+            "exp_year": year,
+            "cvc": form.get("cvc") or "",
         },
-    )
+    }
+    if billing_details:
+        params["billing_details"] = billing_details
+    return payment_methods.create(ctx, params)
+
+
+def _pay(
+    ctx: RequestContext, session: dict[str, Any], form: dict[str, Any], email: str | None
+) -> Outcome:
+    card = card_from_form(ctx, form, {"email": email, "name": form.get("name") or None})
     session["customer_details"] = model.details(email)
     if form.get("name"):
         session["customer_details"]["name"] = form["name"]
