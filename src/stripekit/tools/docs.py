@@ -29,8 +29,10 @@ def type_text(annotation: Any) -> str:
     if origin is typing.Annotated:
         return type_text(args[0])
     if origin in (Union, types.UnionType):
-        shown = [type_text(arg) for arg in args if arg is not type(None)]
-        return " | ".join(dict.fromkeys(shown))
+        # Sorted: typing caches unions regardless of order, so the order as written would
+        # depend on which equal union the process happened to build first.
+        shown = sorted({type_text(arg) for arg in args if arg is not type(None)})
+        return " | ".join(shown)
     if origin is Literal:
         return " | ".join(json.dumps(value) for value in args) if args != ("",) else '""'
     if origin is list:
