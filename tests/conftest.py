@@ -15,6 +15,8 @@ import pytest
 import stripe
 
 from schema_check import SPEC_AVAILABLE, SPEC_PATH, validate_response
+from stripekit.accounts import Account
+from stripekit.facade import AccountActions, StripeIntegration
 from stripekit.sandbox import Sandbox
 from stripekit.sandbox.inprocess import InProcessHTTPClient
 from stripekit.sandbox.server import BackgroundServer
@@ -187,3 +189,28 @@ def assert_stripe_error(
     assert error.get("param") == param, error
     if message is not None:
         assert error["message"] == message, error
+
+
+# -- the action catalog's tests (tests/tools/): actions on a fresh in-process sandbox -----
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def actions(sandbox: Sandbox) -> AccountActions:
+    return AccountActions(Account(client=sandbox.client()))
+
+
+@pytest.fixture
+def integration(sandbox: Sandbox) -> StripeIntegration:
+    """`integrations.stripe` as an app configures it: two accounts on one sandbox."""
+    return StripeIntegration(
+        {
+            "default": Account(client=sandbox.client()),
+            "work": Account(name="work", client=sandbox.client(sandbox.new_api_key())),
+        }
+    )

@@ -15,6 +15,7 @@ def test_every_route_is_a_spec_operation() -> None:
         f"{route.method} {route.template}"
         for route in resources.ROUTES
         if not route.public
+        and not route.template.startswith("/_sandbox/")  # the sandbox's own helpers
         and params.operation_schema(route.method, route.template) is None
         and f"{route.method} {route.template}" not in OFF_SPEC
     ]
