@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import stripe
@@ -125,12 +126,12 @@ def test_override_paths() -> None:
     }
 
 
-def test_checkout_is_reported_unavailable_until_it_exists(sk: Harness) -> None:
+def test_checkout_session_completed_pays_through_the_sandbox(sk: Harness) -> None:
     outcome, printed = run(sk, CHECKOUT)
-    if outcome.status == "ok":
-        return  # Checkout has landed: the parametrized test checks the event
-    assert outcome.status == "unavailable" and outcome.events == []
-    assert "Not available:" in printed
+    assert outcome.status == "ok", printed
+    assert "/complete -> 200" in printed
+    session = sk.client.v1.checkout.sessions.list(params={"limit": 1}).data[0]
+    assert (session.status, session.payment_status) == ("complete", "paid")
 
 
 # -- the command ------------------------------------------------------------------------
@@ -220,3 +221,20 @@ def test_list_and_help_show_the_recipe_table(capsys: pytest.CaptureFixture[str])
         main(["trigger", "--help"])
     assert "payment_intent.succeeded" in capsys.readouterr().out
     assert len(trigger.RECIPES) >= 30
+
+
+def test_command_on_a_named_account_of_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STRIPE_API_KEY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    (tmp_path / "stripekit.toml").write_text("[accounts.scratch]\nsandbox = true\n")
+    assert main(["trigger", "customer.created", "--account", "scratch"]) == 0
+    assert "customer.created" in capsys.readouterr().out
+    with Sandbox(tmp_path / ".stripekit" / "sandbox.db") as sandbox:
+        events = sandbox.client(sandbox.account_key("scratch")).v1.events.list().data
+        assert [e.type for e in events] == ["customer.created"]
+        assert sandbox.client().v1.events.list().data == []  # the default account: untouched
+    assert main(["trigger", "customer.created", "--account", "nope"]) == 2
+    assert "no account named 'nope'" in capsys.readouterr().out

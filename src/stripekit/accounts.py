@@ -102,12 +102,16 @@ class Account:
             }
         return stripe.StripeClient(self.api_key, **options)
 
-    def _embedded_client(self, options: dict[str, Any]) -> stripe.StripeClient:
+    def open_sandbox(self) -> Any:
+        """The embedded sandbox this account lives in (a `Sandbox` on its SQLite file)."""
         from .sandbox import Sandbox  # the sandbox loads only when an account needs it
 
         db = self.sandbox_db or Path.cwd() / SANDBOX_DIR / "sandbox.db"
         db.parent.mkdir(parents=True, exist_ok=True)
-        self._sandbox = Sandbox(db)
+        return Sandbox(db)
+
+    def _embedded_client(self, options: dict[str, Any]) -> stripe.StripeClient:
+        self._sandbox = self.open_sandbox()
         return self._sandbox.client(self._sandbox.account_key(self.name), **options)
 
     def close(self) -> None:

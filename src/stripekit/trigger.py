@@ -26,7 +26,12 @@ from typing import Any, TextIO
 
 import stripe
 
+from .accounts import AccountError, load_accounts
+from .sandbox import Sandbox
+from .sandbox.embedded import IN_PROCESS_BASE
+
 DEFAULT_API_BASE = "http://127.0.0.1:12111"
+STRIPE_API_BASE = "https://api.stripe.com"
 DAY = 86400
 TAG = {"created_by": "stripekit trigger"}
 
@@ -49,6 +54,17 @@ def build_client(
     if http_client is not None:
         options["http_client"] = http_client
     return stripe.StripeClient(key, base_addresses={"api": base, "files": base}, **options)
+
+
+def account_target(name: str) -> tuple[str, str, Sandbox | None]:
+    """Key, base address and (for an embedded sandbox account) the sandbox itself."""
+    account = load_accounts().get(name)
+    if account is None:
+        raise AccountError(f"no account named {name!r}")
+    if account.is_sandbox:
+        sandbox = account.open_sandbox()
+        return sandbox.account_key(name), IN_PROCESS_BASE, sandbox
+    return str(account.api_key), account.base_url or STRIPE_API_BASE, None
 
 
 # -- overrides --------------------------------------------------------------------------
@@ -632,6 +648,12 @@ def add_parser(commands: Any) -> None:
         help="set a create parameter of the recipe's RESOURCE (customer:name=Acme, "
         "customer:metadata[plan]=gold)",
     )
+    parser.add_argument(
+        "--account",
+        default=None,
+        help="a named account of stripekit.toml instead of --api-key/--api-base "
+        "(`default` with no key is the project's embedded sandbox)",
+    )
     parser.add_argument("--api-base", default=None, help=f"default {DEFAULT_API_BASE}")
     parser.add_argument("--api-key", default=None, help="default $STRIPE_API_KEY")
     parser.add_argument("--list", action="store_true", help="list the supported events")
@@ -656,7 +678,18 @@ def run_command(
         print(exc, file=out)
         return 2
     inner = http_client or stripe.RequestsClient()
-    client = build_client(args.api_key, args.api_base, PrintingHTTPClient(inner, out))
+    sandbox = None
+    if args.account:
+        try:
+            key, base, sandbox = account_target(args.account)
+        except AccountError as exc:
+            print(f"stripekit trigger: {exc}", file=out)
+            return 2
+        if sandbox is not None:
+            inner = sandbox.http_client
+    else:
+        key, base = args.api_key, args.api_base
+    client = build_client(key, base, PrintingHTTPClient(inner, out))
     try:
         outcome = trigger(args.event, client, overrides, out)
     except stripe.StripeError as exc:
@@ -665,4 +698,7 @@ def run_command(
     except (RuntimeError, TimeoutError) as exc:  # the API did not behave as the recipe needs
         print(f"Trigger failed: {exc}", file=out)
         return 1
+    finally:
+        if sandbox is not None:
+            sandbox.close()
     return {"ok": 0, "missing": 1, "unavailable": 3}[outcome.status]

@@ -47,6 +47,12 @@ class Sandbox:
         self._http_client = InProcessHTTPClient(self.engine)
 
     @property
+    def http_client(self) -> InProcessHTTPClient:
+        """The `stripe.HTTPClient` that hands requests to this sandbox (for a client built
+        by hand, e.g. wrapped to log each request)."""
+        return self._http_client
+
+    @property
     def api_key(self) -> str:
         """The secret key of the sandbox's default account."""
         return self.engine.default_key()
