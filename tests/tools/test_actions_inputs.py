@@ -3,9 +3,11 @@ nothing is sent."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+import stripe
 
 from action_helpers import customer_with_card
 from stripekit.facade import AccountActions
@@ -191,3 +193,25 @@ def test_single_dict_argument_and_aliases(actions: AccountActions) -> None:
     created = actions.create_customer({"name": "Acme Corp", "email": "a@acme.test"})
     assert actions.action("Retrieve Customer")({"id": created["id"]})["email"] == "a@acme.test"
     assert actions.action("get customer by id")(id=created["id"])["name"] == "Acme Corp"
+
+
+def test_common_failures_read_as_one_sentence() -> None:
+    limited = stripe.RateLimitError("Too many requests", http_status=429, code="rate_limit")
+    error = ActionError.from_stripe(limited, "list_invoices")
+    assert (error.status, error.code) == (429, "rate_limit")
+    assert str(error).startswith("list_invoices: Too many requests: Stripe is rate limiting")
+    offline = ActionError.from_stripe(
+        stripe.APIConnectionError("connection refused"), "get_balance"
+    )
+    assert offline.status is None and offline.type == "api_connection_error"
+    assert "connection refused" in str(offline)
+
+
+def test_the_sdk_makes_idempotency_keys_and_retries(actions: AccountActions) -> None:
+    actions.create_customer(name="Keyed")
+    event = actions.list_events(type="customer.created")["events"][0]
+    assert re.fullmatch(r"[0-9a-f-]{36}", event["request"]["idempotency_key"])
+    assert event["request"]["id"].startswith("req_")
+    from stripekit.accounts import Account
+
+    assert Account(api_key="sk_test_x").stripe_client()._requestor._options.max_network_retries == 2
