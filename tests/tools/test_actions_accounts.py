@@ -111,6 +111,19 @@ def test_account_over_http_with_base_url() -> None:
         assert sandbox.client().v1.customers.retrieve(created["id"]).name == "Over HTTP"
 
 
+def test_stripe_account_and_api_version_reach_the_api() -> None:
+    with Sandbox() as sandbox, sandbox.serve() as server:
+        connected = StripeIntegration(
+            {"default": Account(api_key=sandbox.api_key, base_url=server.url,
+                                stripe_account="acct_elsewhere", api_version="2024-06-20")}
+        )  # fmt: skip
+        with pytest.raises(ActionError) as caught:
+            connected.list_customers()
+        # The Stripe-Account header arrived: the sandbox has no such connected account.
+        assert caught.value.status == 403 and "acct_elsewhere" in caught.value.message
+        assert "connected account" in str(caught.value)
+
+
 def test_named_sandbox_accounts_do_not_see_each_other(tmp_path: Path) -> None:
     path = _config(
         tmp_path, "[accounts.work]\nsandbox = true\n[accounts.personal]\nsandbox = true\n"

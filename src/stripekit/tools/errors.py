@@ -12,7 +12,8 @@ _SENTENCES = {
     400: "Stripe rejected the request",
     401: "Stripe rejected the API key (check the account's key)",
     402: "The payment failed (for example, the card was declined)",
-    403: "The API key is not allowed to do this (a restricted key without this permission?)",
+    403: "The API key may not do this (a restricted key without this permission, or a "
+    "connected account it can't act on)",
     404: "No such object (wrong id, deleted, or it belongs to another account)",
     409: "The request conflicts with another one (idempotency key or concurrent update)",
     429: "Too many requests: Stripe is rate limiting this account; retry later",
