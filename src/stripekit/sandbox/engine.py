@@ -209,6 +209,7 @@ class Engine:
             ctx = self._context(
                 tx, caller.account, request_id, idem_key, now=now, host=headers.get("host")
             )
+            ctx.stripe_version = headers.get("stripe-version")
             outcome = self._run(tx, ctx, route, params, path_params)
             if isinstance(outcome, pages.Page):
                 # A download (a file's contents): bytes as they are, never replayed.
