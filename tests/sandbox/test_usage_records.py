@@ -9,6 +9,7 @@ The pinned spec has neither endpoint, so the SDK has no methods for them: calls 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from test_billing_scenarios import (
 )
 
 from conftest import Harness, assert_stripe_error
+from stripekit.sandbox import Sandbox
 
 # A version from before meters were required: metered prices may go without one.
 LEGACY_VERSION = "2024-06-20"
@@ -125,6 +127,26 @@ def test_increment_and_set_at_one_timestamp(legacy: stripe.StripeClient) -> None
     (current,) = summaries(legacy, item)["data"]
     assert current["total_usage"] == 12 and current["invoice"] is None
     assert current["period"] == {"start": T0, "end": add_months(T0, 1)}
+    # A retried increment with its idempotency key counts once.
+    once = record(legacy, item, quantity=4, timestamp=T0 + HOUR, idempotency_key="usage-1")
+    twice = record(legacy, item, quantity=4, timestamp=T0 + HOUR, idempotency_key="usage-1")
+    assert once == twice and twice["quantity"] == 14
+    assert summaries(legacy, item)["data"][0]["total_usage"] == 16
+
+
+def test_usage_records_survive_a_restart(tmp_path: Path) -> None:
+    db = tmp_path / "legacy.db"
+    with Sandbox(db) as sandbox:
+        key = sandbox.new_api_key()
+        billing, item = metered_subscription(sandbox.client(key, stripe_version=LEGACY_VERSION))
+        billing.advance(T0 + DAY)
+        record(billing.client, item, quantity=9)
+    with Sandbox(db) as sandbox:
+        client = sandbox.client(key, stripe_version=LEGACY_VERSION)
+        (current,) = summaries(client, item)["data"]
+        assert current["total_usage"] == 9
+        again = record(client, item, quantity=1, timestamp=T0 + DAY)
+        assert again["quantity"] == 10
 
 
 def test_usage_billed_at_period_end_on_a_test_clock(legacy: stripe.StripeClient) -> None:
