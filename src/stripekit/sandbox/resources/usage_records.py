@@ -11,9 +11,11 @@ the old default.
 A usage record belongs to one subscription item and one timestamp: `action=increment`
 (the default) adds to the quantity already recorded at that timestamp, `set` replaces
 it, and the answer is the record as it now stands. Records are kept in the generic
-object store, per account, and never listed on their own. `usage(ctx, item, start,
-end)` is what the subscriptions code bills in arrears at period end, as it does a
-meter's aggregation.
+object store, per account, never listed; a record's id is derived from its item and
+timestamp, so finding the one to add to is a lookup, not a scan. Next to them, one
+unlisted total per item and period (`TOTAL`) keeps the period's sum, so billing a month
+of per-second usage reads one object. `usage(ctx, item, start, end)` is what the
+subscriptions code bills in arrears at period end, as it does a meter's aggregation.
 
 Summaries are computed, not stored: the current period's first (no invoice yet), then
 each period an invoice billed for the item, newest first.
@@ -35,6 +37,8 @@ from .invoices.common import paginate
 
 TYPE = "usage_record"
 SUMMARY = "usage_record_summary"
+# The sandbox's own running sum of an item's usage over one period (never served).
+TOTAL = "sandbox.usage_total"
 ITEM = "subscription_item"
 # Stripe's ids for these: `mbur_...` (records) and `sis_...` (summaries).
 ID_PREFIX = "mbur"
@@ -98,8 +102,25 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in _HIDDEN}
 
 
-def _records(ctx: RequestContext, item_id: str) -> list[dict[str, Any]]:
-    return list(ctx.tx.scan(ctx.account, TYPE, (Filter(("subscription_item",), "eq", item_id),)))
+def _derived_id(prefix: str, *parts: object) -> str:
+    """An id made from what it names, so the same thing gets the same id every time."""
+    text = "|".join(str(part) for part in parts)
+    number = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=18).digest(), "big")
+    chars = []
+    for _ in range(24):
+        number, rest = divmod(number, 62)
+        chars.append(BASE62[rest])
+    return f"{prefix}_{''.join(chars)}"
+
+
+def _add_to_total(ctx: RequestContext, item_id: str, start: int, delta: int) -> None:
+    total_id = _derived_id("usgtot", item_id, start)
+    total = ctx.find(TOTAL, total_id)
+    if total is None:
+        total = {"id": total_id, "object": TOTAL, "created": ctx.now, "quantity": 0}
+        ctx.insert(total)
+    total["quantity"] += delta
+    ctx.save(total, listed=False)
 
 
 def create(ctx: RequestContext, params: dict[str, Any], item: str) -> dict[str, Any]:
@@ -134,40 +155,32 @@ def create(ctx: RequestContext, params: dict[str, Any], item: str) -> dict[str, 
             "within the subscription's current period and not in the future.",
             param="timestamp",
         )
-    same = next((r for r in _records(ctx, found["id"]) if r["timestamp"] == timestamp), None)
-    if same is None:
+    record_id = _derived_id(ID_PREFIX, found["id"], timestamp)
+    record = ctx.find(TYPE, record_id)
+    if record is None:
         record = {
-            "id": ctx.new_id(ID_PREFIX),
+            "id": record_id,
             "object": TYPE,
             "livemode": False,
-            "quantity": quantity,
+            "quantity": 0,
             "subscription_item": found["id"],
             "timestamp": timestamp,
             "created": ctx.now,
         }
         ctx.insert(record)
-        return _public(record)
-    same["quantity"] = quantity if given.get("action") == "set" else same["quantity"] + quantity
-    ctx.save(same)
-    return _public(same)
+    before = record["quantity"]
+    record["quantity"] = quantity if given.get("action") == "set" else before + quantity
+    ctx.save(record, listed=False)
+    _add_to_total(ctx, found["id"], start, record["quantity"] - before)
+    return _public(record)
 
 
 def usage(ctx: RequestContext, item_id: str, start: int, end: int) -> int:
-    """The item's usage over [start, end): the sum of its records (the quantity a legacy
-    metered price bills at period end)."""
-    return sum(r["quantity"] for r in _records(ctx, item_id) if start <= r["timestamp"] < end)
-
-
-def _summary_id(item_id: str, start: int) -> str:
-    """Derived from what the summary covers, so a cursor names it on every page."""
-    number = int.from_bytes(
-        hashlib.blake2b(f"{item_id}|{start}".encode(), digest_size=18).digest(), "big"
-    )
-    chars = []
-    for _ in range(24):
-        number, rest = divmod(number, 62)
-        chars.append(BASE62[rest])
-    return f"{SUMMARY_PREFIX}_{''.join(chars)}"
+    """The item's usage over the period that started at `start` (the quantity a legacy
+    metered price bills at its end). Records are only taken inside the current period, so
+    whatever `end` the period came to have, they all fall before it."""
+    total = ctx.find(TOTAL, _derived_id("usgtot", item_id, start))
+    return int(total["quantity"]) if total is not None else 0
 
 
 def _billed_periods(ctx: RequestContext, item: dict[str, Any]) -> list[tuple[int, int, str]]:
@@ -195,7 +208,8 @@ def list_summaries(ctx: RequestContext, params: dict[str, Any], item: str) -> di
     periods += [p for p in _billed_periods(ctx, found) if p[0] < start]
     summaries = [
         {
-            "id": _summary_id(found["id"], s),
+            # Derived from what it covers, so a cursor names it on every page.
+            "id": _derived_id(SUMMARY_PREFIX, found["id"], s),
             "object": SUMMARY,
             "invoice": invoice,
             "livemode": False,
