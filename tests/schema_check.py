@@ -211,6 +211,27 @@ class _Spec:
         return jsonschema_rs.validator_for(rebased, registry=self.registry, validate_formats=False)
 
 
+# Operations Stripe removed with API version 2025-03-31.basil that the sandbox still serves
+# for clients on older versions (see resources/usage_records.py). The pinned spec has no
+# schema for their answers, so a success is let through here and its shape checked by hand
+# in tests/sandbox/test_usage_records.py; their errors still match the error schema.
+# Exactly these two: (method, path segments, None where an id goes).
+LEGACY_OPERATIONS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
+    ("post", ("v1", "subscription_items", None, "usage_records")),
+    ("get", ("v1", "subscription_items", None, "usage_record_summaries")),
+)
+
+
+def _is_legacy(method: str, path: str) -> bool:
+    segments = path.strip("/").split("/")
+    return any(
+        method == verb
+        and len(segments) == len(pattern)
+        and all(want is None or want == got for want, got in zip(pattern, segments, strict=True))
+        for verb, pattern in LEGACY_OPERATIONS
+    )
+
+
 _spec: _Spec | None = None
 _spec_lock = threading.Lock()
 
@@ -273,6 +294,8 @@ def validate_response(
     where = f"{method.upper()} {path} -> {status}"
     if template is None:
         # Not a route of the spec: only an error body (e.g. "Unrecognized request URL") fits.
+        if status < 400 and _is_legacy(verb, path):
+            return
         if status < 400:
             raise AssertionError(f"{where}: no operation of the spec matches this request")
         validator = spec.validator("", "", "error")

@@ -28,6 +28,14 @@ class RequestContext:
     # Where this request reached the sandbox (`http://127.0.0.1:12111`), for the absolute
     # URLs of pages the sandbox serves (3-D Secure, Checkout). From the Host header.
     base_url: str = "http://localhost"
+    # The API version the request asked for (its Stripe-Version header), for the few
+    # behaviours older versions keep (legacy metered prices); None for the sandbox's own.
+    stripe_version: str | None = None
+
+    def version_before(self, version: str) -> bool:
+        """Whether the request asked for an API version older than `version` (a date such
+        as `2025-03-31`; version names compare by their date part)."""
+        return self.stripe_version is not None and self.stripe_version[:10] < version[:10]
 
     def new_id(self, prefix: str, length: int | None = None) -> str:
         return self.ids.new(prefix, length)

@@ -40,6 +40,7 @@ from . import (
     tax_rates,
     test_clocks,
     tokens,
+    usage_records,
 )
 
 MODULES: tuple[ModuleType, ...] = (
@@ -69,6 +70,7 @@ MODULES: tuple[ModuleType, ...] = (
     invoices,
     subscriptions,
     subscription_items,
+    usage_records,
     checkout_sessions,
     payment_links,
     billing_portal,

@@ -15,8 +15,8 @@ active meter, no customer, an unknown customer or a value that is not a number i
 timestamp outside the past 35 days / next 5 minutes, and an identifier already used in the
 last 24 hours.
 
-Legacy usage records (`/v1/subscription_items/{id}/usage_records`) are not in the API at
-this version (removed with 2025-03-31.basil), so they are not served.
+Legacy usage records (`/v1/subscription_items/{id}/usage_records`, removed with
+2025-03-31.basil) are served by `usage_records.py` for clients on older versions.
 
 `usage(ctx, meter_id, customer_id, start, end)` gives the subscriptions module what a
 metered price bills for a period: the meter's aggregation over [start, end).

@@ -90,6 +90,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         params,
         prefix="",
         trial_period_days=None if trial in (None, "") else _trial_period_days(trial),
+        legacy_metering=ctx.version_before(prices.METERS_REQUIRED_SINCE),
     )
     transform = prices.normalize_transform(params.get("transform_usage"), "transform_usage")
     meta = metadata.merge(None, params.get("metadata") or {})

@@ -35,6 +35,8 @@ NEEDS_AMOUNT = "Prices require an `unit_amount` or `unit_amount_decimal` paramet
 NEEDS_METER = (
     "Starting with Stripe version `2025-03-31.basil`, metered prices must be backed by meters."
 )
+# The version that made meters mandatory; older ones bill metered prices from usage records.
+METERS_REQUIRED_SINCE = "2025-03-31"
 TIERED_ONE_TIME = "Prices with `type=one_time` are not supported with tiered billing."
 TIER_WITHOUT_AMOUNT = "An entry in the tiers array is missing an amount."
 SAME_CURRENCY_OPTION = (
@@ -170,11 +172,17 @@ def normalize_tiers(tiers: list[dict[str, Any]], prefix: str = "tiers") -> list[
 
 
 def normalize_recurring(
-    value: dict[str, Any], prefix: str = "recurring", *, trial_period_days: int | None = None
+    value: dict[str, Any],
+    prefix: str = "recurring",
+    *,
+    trial_period_days: int | None = None,
+    legacy_metering: bool = False,
 ) -> dict[str, Any]:
     """`recurring` params (or a plan's top-level ones, with `prefix=""`) -> the stored hash.
     `trial_period_days` is not in the spec's `recurring` at this version, but live bodies
-    carry it (null for prices) and plans keep theirs there."""
+    carry it (null for prices) and plans keep theirs there. `legacy_metering`: the request
+    asked for an API version before meters were required, so a metered price may have no
+    meter and bills from usage records (`resources/usage_records.py`)."""
     interval = value["interval"]
     count = value.get("interval_count")
     count = 1 if count in (None, "") else positive(count, name_of(prefix, "interval_count"))
@@ -186,7 +194,7 @@ def normalize_recurring(
         )
     usage_type = value.get("usage_type") or "licensed"
     meter = value.get("meter") or None
-    if usage_type == "metered" and meter is None:
+    if usage_type == "metered" and meter is None and not legacy_metering:
         raise InvalidRequestError(NEEDS_METER)
     if usage_type != "metered" and meter is not None:
         raise InvalidRequestError(
@@ -440,7 +448,11 @@ def create_price(
     `price_data` on other objects: archived, unlisted and unannounced, as Stripe does."""
     currency = check_currency(params["currency"], name_of(prefix, "currency"))
     recurring = (
-        normalize_recurring(params["recurring"], name_of(prefix, "recurring"))
+        normalize_recurring(
+            params["recurring"],
+            name_of(prefix, "recurring"),
+            legacy_metering=ctx.version_before(METERS_REQUIRED_SINCE),
+        )
         if params.get("recurring")
         else None
     )

@@ -7,7 +7,7 @@
 * `items`: invoice items and lines (`line_from_item`, `subscription_line`).
 * `lifecycle`: `create_invoice`, `finalize`, void, uncollectible, send, delete, timers.
 * `payment`: the default PaymentIntent, `attempt_payment`, retries, `mark_paid`.
-* `handlers`, `lines`, `preview`, `invoice_payments`: the API routes.
+* `handlers`, `lines`, `preview`, `upcoming`, `invoice_payments`: the API routes.
 * `pages`: the hosted invoice page and the PDF.
 
 For the subscriptions code (the billing cycle), the entry points are exported here:
@@ -21,7 +21,7 @@ hook the payments code calls when a PaymentIntent succeeds).
 from collections.abc import Callable
 
 from ...framework.context import RequestContext
-from . import handlers, invoice_payments, lifecycle, lines, pages, preview
+from . import handlers, invoice_payments, lifecycle, lines, pages, preview, upcoming
 from .common import listen, provide_previews
 from .discounts import allocate as allocate_discounts
 from .discounts import is_active as discount_is_active
@@ -34,6 +34,7 @@ from .totals import price_amount
 
 ROUTES = [
     *preview.ROUTES,
+    *upcoming.ROUTES,
     *handlers.ROUTES,
     *lines.ROUTES,
     *invoice_payments.ROUTES,

@@ -7,12 +7,13 @@ the invoice would give, and leaves nothing behind: no objects, no events, no tim
 coupon redemptions. Without a subscription it holds the customer's pending invoice items
 plus `invoice_items[]`; subscription previews come from the subscriptions code
 (`common.provide_previews`). The id starts with `upcoming_in_`, as on Stripe.
-`GET /v1/invoices/upcoming` is not in this API version's spec, so it is not served.
+The older `GET /v1/invoices/upcoming` (and its lines) run this same code (`upcoming.py`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ...framework import metadata
 from ...framework.context import RequestContext
@@ -22,15 +23,24 @@ from .. import tax_rates
 from ..payment_intents.money import check_currency
 from . import common, discounts, items, lifecycle, model
 
+T = TypeVar("T")
 _SUBSCRIPTION_PARAMS = ("subscription", "subscription_details", "schedule", "schedule_details")
 
 
 def create_preview(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return run_preview(ctx, params, lambda invoice: model.present(ctx, invoice))
+
+
+def run_preview(
+    ctx: RequestContext, params: dict[str, Any], answer: Callable[[dict[str, Any]], T]
+) -> T:
+    """`answer(invoice)` for the previewed invoice (validated create_preview params),
+    computed before the savepoint that made the invoice is rolled back."""
     events_before = len(ctx.events)
     scheduled_before = ctx.scheduled
     ctx.tx.savepoint()
     try:
-        return _preview(ctx, params)
+        return answer(_preview(ctx, params))
     finally:
         ctx.tx.rollback_savepoint()
         del ctx.events[events_before:]
@@ -170,7 +180,7 @@ def _preview(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         invoice["customer_tax_exempt"] = details["tax_exempt"]
     invoice["automatically_finalizes_at"] = None
     invoice["next_payment_attempt"] = None
-    return model.present(ctx, invoice)
+    return invoice
 
 
 ROUTES = [Route("POST", "/v1/invoices/create_preview", create_preview)]

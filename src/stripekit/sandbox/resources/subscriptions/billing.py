@@ -14,7 +14,7 @@ from typing import Any
 
 from ...framework.context import RequestContext
 from ...store import Filter
-from .. import billing_meters, discounts
+from .. import billing_meters, discounts, usage_records
 from ..invoices import items as invoice_items
 from ..invoices import lifecycle as invoice_lifecycle
 from ..invoices import payment as invoice_payment
@@ -93,7 +93,8 @@ def usage_lines(
     ctx: RequestContext, sub: dict[str, Any], start: int, end: int
 ) -> list[dict[str, Any]]:
     """Metered items billed in arrears: the usage their meter recorded over [start, end)
-    for the subscription's customer (nothing during a trial)."""
+    for the subscription's customer, or, for a legacy price without a meter, the sum of
+    the item's usage records (nothing during a trial)."""
     if end <= start:
         return []
     lines = []
@@ -101,7 +102,10 @@ def usage_lines(
         if not model.is_metered(item["price"]):
             continue
         meter = (item["price"].get("recurring") or {}).get("meter")
-        used = billing_meters.usage(ctx, meter, sub["customer"], start, end) if meter else 0
+        if meter:
+            used = billing_meters.usage(ctx, meter, sub["customer"], start, end)
+        else:
+            used = usage_records.usage(ctx, item["id"], start, end)
         quantity = int(used)
         amount = 0 if sub["status"] == "trialing" else None
         lines.append(_line(ctx, sub, item, quantity=quantity, start=start, end=end, amount=amount))
