@@ -48,10 +48,6 @@ NOT_OFFERED = {
     "GET /v1/recipients/{}/cards/{}",
     "POST /v1/recipients/{}/cards/{}",
     "DELETE /v1/recipients/{}/cards/{}",
-    # Legacy usage records went with API version 2025-03-31.basil (billing meters replace
-    # them); the pinned spec has neither endpoint.
-    "GET /v1/subscription_items/{}/usage_record_summaries",
-    "POST /v1/subscription_items/{}/usage_records",
     # Served by get_upcoming_invoice through create_preview, its replacement.
     "GET /v1/invoices/upcoming",
 }
@@ -105,7 +101,7 @@ def test_every_action_calls_an_operation_of_the_spec_that_the_sandbox_serves() -
     for action in catalog.ACTIONS.values():
         if action.name == "request":
             continue
-        assert action.spec_node is not None, action.name
+        assert action.spec_node is not None or action.api_version, action.name
         assert _shape(action.method, action.path) in served, action.name
 
 
@@ -135,6 +131,8 @@ def test_example(action: catalog.Action, actions: AccountActions) -> None:
         assert result.get("deleted") is True or result.get("status") == "canceled"
     for key, value in inputs.items():
         # What an example sets, the result shows (top-level scalars it sends as is).
+        if key in action.path_params:
+            continue
         if action.name.startswith(("create_", "update_")) and key in result:
             sent_as_is = isinstance(value, str | int | bool) and not key.endswith("_url")
             if sent_as_is and isinstance(result[key], str | int | bool):

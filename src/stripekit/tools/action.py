@@ -61,6 +61,9 @@ class Action:
     group: str = ""  # set by the catalog: the module that declares it
     base: str = "api"  # the SDK's base address ("files" for uploads)
     content_type: str | None = None
+    # Operations Stripe removed sent with the last API version that has them, so they work
+    # on accounts that still use them.
+    api_version: str | None = None
     # An action that is not one fixed operation (`request`) brings its own call:
     # (client, validated params, options) -> result.
     custom: Callable[[Any, Params, Params], Any] | None = None

@@ -76,6 +76,10 @@ def _void(client: Any, params: dict[str, Any], options: dict[str, Any]) -> Any:
     return send(client, "POST", f"{path}/void", {}, action="void_invoice", options=extra)
 
 
+# The last API version with legacy usage records (2025-03-31.basil replaced them with
+# billing meters).
+LEGACY_METERING_VERSION = "2025-02-24.acacia"
+
 _PRICE_FIELDS = {
     "price": (str | None, Field(None, description="one price id (instead of items)")),
     "quantity": (int | None, Field(None, ge=0, description="quantity of that price")),
@@ -380,5 +384,24 @@ ACTIONS = [
         "List the items of a subscription.",
         aliases=("List subscription items",),
         example={"subscription": "$subscription"},
+    ),
+    do(
+        "create_usage_record",
+        "POST",
+        "/v1/subscription_items/{id}/usage_records",
+        "Report usage (quantity at a timestamp) on a legacy metered subscription item; "
+        f"sent as API version {LEGACY_METERING_VERSION} (newer accounts use billing meters).",
+        aliases=("Create usage record for subscription item",),
+        api_version=LEGACY_METERING_VERSION,
+        example={"id": "$metered_subscription_item", "quantity": 120, "action": "increment"},
+    ),
+    list_(
+        "usage_record_summaries",
+        "/v1/subscription_items/{id}/usage_record_summaries",
+        "Usage per billing period of a legacy metered subscription item, current period first.",
+        plural="usage_record_summaries",
+        aliases=("Summary subscription item usage",),
+        api_version=LEGACY_METERING_VERSION,
+        example={"id": "$metered_subscription_item"},
     ),
 ]

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..facade import AccountActions
 from .action import Action
+from .billing import LEGACY_METERING_VERSION
 
 Fixture = Callable[["ExampleRun"], Any]
 
@@ -110,6 +111,21 @@ def _subscription(run: ExampleRun) -> Any:
         customer=run.fixture("customer_with_card"),
         price=run.fixture("price"),
     )
+
+
+def _metered_subscription_item(run: ExampleRun) -> str:
+    """An item on a legacy metered price: such prices exist only on API versions before
+    2025-03-31.basil, so the price is made with that version."""
+    client = run.actions.account.stripe_client()
+    price = client.raw_request(
+        "post", "/v1/prices", currency="usd", unit_amount=4, product_data={"name": "API calls"},
+        recurring={"interval": "month", "usage_type": "metered"},
+        stripe_version=LEGACY_METERING_VERSION,
+    )  # fmt: skip
+    subscription = run.call(
+        "create_subscription", customer=run.fixture("customer_with_card"), price=price.data["id"]
+    )
+    return str(subscription["items"]["data"][0]["id"])
 
 
 def _disputed_charge(run: ExampleRun) -> str:
@@ -243,6 +259,7 @@ FIXTURES: dict[str, Fixture] = {
     )["id"],
     "subscription": lambda run: _subscription(run)["id"],
     "subscribed_customer": lambda run: _subscription(run)["customer"],
+    "metered_subscription_item": _metered_subscription_item,
     "subscription_item": lambda run: _subscription(run)["items"]["data"][0]["id"],
     "extra_subscription_item": lambda run: run.call(
         "create_subscription_item",

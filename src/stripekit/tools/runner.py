@@ -98,6 +98,8 @@ def _call(action: Action, client: stripe.StripeClient, arguments: Mapping[str, A
         request_options["content_type"] = action.content_type
     if action.base != "api":
         request_options["base"] = action.base
+    if action.api_version:
+        request_options["stripe_version"] = action.api_version
     fetch = _Fetcher(action, client, path, request_options)
     if action.result == "object":
         body = fetch(params)
