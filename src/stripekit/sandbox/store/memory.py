@@ -21,6 +21,7 @@ import orjson
 
 from .base import (
     CursorNotFound,
+    Delivery,
     Filter,
     IdempotencyRecord,
     KeyRecord,
@@ -344,6 +345,60 @@ class MemoryTransaction(Transaction):
         due = self._store.due_on(None, None, 1)
         return due[0].due if due else None
 
+    # -- webhook deliveries -------------------------------------------------------------
+
+    def delivery_put(self, delivery: Delivery) -> None:
+        store = self._store
+        old = store.deliveries.get(delivery.id)
+        store.set_delivery(delivery)
+
+        def undo() -> None:
+            if old is None:
+                store.deliveries.pop(delivery.id, None)
+                store.pending.discard(delivery.id)
+            else:
+                store.set_delivery(old)
+
+        self._undo.append(undo)
+
+    def delivery_get(self, delivery_id: str) -> Delivery | None:
+        return self._store.deliveries.get(delivery_id)
+
+    def deliveries_due(self, now: float, limit: int = 100) -> list[Delivery]:
+        # Few deliveries are pending at once (each leaves the set on its first 2xx).
+        store = self._store
+        due = [
+            d
+            for d in (store.deliveries[i] for i in store.pending)
+            if d.next_attempt is not None and d.next_attempt <= now
+        ]
+        due.sort(key=lambda d: (d.next_attempt, d.created))
+        return due[:limit]
+
+    def next_delivery_due(self) -> float | None:
+        store = self._store
+        times = [store.deliveries[i].next_attempt for i in store.pending]
+        return min((t for t in times if t is not None), default=None)
+
+    def deliveries(
+        self,
+        account: str,
+        *,
+        event: str | None = None,
+        endpoint: str | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]:
+        found: list[Delivery] = []
+        for delivery in reversed(self._store.deliveries.values()):
+            if delivery.account != account:
+                continue
+            if (event and delivery.event != event) or (endpoint and delivery.endpoint != endpoint):
+                continue
+            found.append(delivery)
+            if len(found) == limit:
+                break
+        return found
+
     def meta_get(self, name: str) -> str | None:
         return self._store.meta.get(name)
 
@@ -380,12 +435,23 @@ class MemoryStore(Store):
         self.keys: dict[str, KeyRecord] = {}
         self.meta: dict[str, str] = {}
         self.timers: dict[int, Timer] = {}
+        # Deliveries in creation order (an update keeps a delivery's place), and the ids
+        # of those still pending.
+        self.deliveries: dict[str, Delivery] = {}
+        self.pending: set[str] = set()
         # A heap of (due, id) per test clock (key (account, clock)) and one for sandbox time
         # (key None), so a clock with thousands of renewals pending finds the next one
         # without sorting them all. Removed timers are dropped lazily from the heaps.
         self._timer_heaps: dict[tuple[str, str] | None, list[tuple[int, int]]] = {}
         self.seq = 0
         self.lock = threading.RLock()
+
+    def set_delivery(self, delivery: Delivery) -> None:
+        self.deliveries[delivery.id] = delivery
+        if delivery.status == "pending":
+            self.pending.add(delivery.id)
+        else:
+            self.pending.discard(delivery.id)
 
     def index_timer(self, timer: Timer) -> None:
         key = None if timer.clock is None else (timer.account, timer.clock)
