@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..store import Transaction
+from . import outbox as webhook_outbox
 from .errors import ResourceMissing
 from .ids import IdFactory
 
@@ -28,6 +29,10 @@ class RequestContext:
     # Where this request reached the sandbox (`http://127.0.0.1:12111`), for the absolute
     # URLs of pages the sandbox serves (3-D Secure, Checkout). From the Host header.
     base_url: str = "http://localhost"
+    # Ids of the webhook deliveries this request queued; shared (not copied) by contexts
+    # derived with dataclasses.replace, so the engine sees them all and, after the commit,
+    # wakes the deliverer.
+    outbox: list[str] = field(default_factory=list)
 
     def new_id(self, prefix: str, length: int | None = None) -> str:
         return self.ids.new(prefix, length)
@@ -86,7 +91,8 @@ class RequestContext:
         obj: dict[str, Any],
         previous_attributes: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Record an Event for a change; webhook delivery reads the event log later."""
+        """Record an Event for a change, and in the same transaction one webhook delivery
+        per enabled endpoint that wants it (the event's `pending_webhooks`)."""
         data: dict[str, Any] = {"object": obj}
         if previous_attributes is not None:
             data["previous_attributes"] = previous_attributes
@@ -101,6 +107,7 @@ class RequestContext:
             "request": {"id": self.request_id, "idempotency_key": self.idempotency_key},
             "type": event_type,
         }
+        event["pending_webhooks"] = webhook_outbox.queue(self, event)
         self.tx.insert(self.account, "event", event)
         self.events.append(event)
         return event

@@ -35,6 +35,7 @@ from . import (
     tax_rates,
     test_clocks,
     tokens,
+    webhook_endpoints,
 )
 
 MODULES: tuple[ModuleType, ...] = (
@@ -64,6 +65,7 @@ MODULES: tuple[ModuleType, ...] = (
     invoices,
     subscriptions,
     subscription_items,
+    webhook_endpoints,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]

@@ -355,7 +355,7 @@ class MemoryTransaction(Transaction):
         def undo() -> None:
             if old is None:
                 store.deliveries.pop(delivery.id, None)
-                store.pending.discard(delivery.id)
+                store.pending.pop(delivery.id, None)
             else:
                 store.set_delivery(old)
 
@@ -372,7 +372,7 @@ class MemoryTransaction(Transaction):
             for d in (store.deliveries[i] for i in store.pending)
             if d.next_attempt is not None and d.next_attempt <= now
         ]
-        due.sort(key=lambda d: (d.next_attempt, d.created))
+        due.sort(key=lambda d: d.next_attempt or 0.0)
         return due[:limit]
 
     def next_delivery_due(self) -> float | None:
@@ -438,7 +438,7 @@ class MemoryStore(Store):
         # Deliveries in creation order (an update keeps a delivery's place), and the ids
         # of those still pending.
         self.deliveries: dict[str, Delivery] = {}
-        self.pending: set[str] = set()
+        self.pending: dict[str, None] = {}  # insertion-ordered: due ties go oldest first
         # A heap of (due, id) per test clock (key (account, clock)) and one for sandbox time
         # (key None), so a clock with thousands of renewals pending finds the next one
         # without sorting them all. Removed timers are dropped lazily from the heaps.
@@ -449,9 +449,9 @@ class MemoryStore(Store):
     def set_delivery(self, delivery: Delivery) -> None:
         self.deliveries[delivery.id] = delivery
         if delivery.status == "pending":
-            self.pending.add(delivery.id)
+            self.pending[delivery.id] = None
         else:
-            self.pending.discard(delivery.id)
+            self.pending.pop(delivery.id, None)
 
     def index_timer(self, timer: Timer) -> None:
         key = None if timer.clock is None else (timer.account, timer.clock)

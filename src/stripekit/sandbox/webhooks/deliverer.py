@@ -1,0 +1,239 @@
+"""The deliverer: the IO half of webhook delivery, outside the sans-IO engine.
+
+It reads due rows from the outbox (written by `RequestContext.emit` in the request's own
+transaction, framework/outbox.py), POSTs each event signed as Stripe signs it, and records
+the attempt in a transaction of its own. A crash between the POST and the record means the
+event is sent again: at-least-once, as Stripe's delivery is.
+
+Modes:
+- "background" (default): a daemon thread, woken by the engine after each commit that
+  queued deliveries (and when sandbox time moves), delivers while the API goes on
+  answering; it starts on first use, or at once when the store holds outstanding
+  deliveries from an earlier run.
+- "sync": the engine delivers right after the commit, before the API call returns, so a
+  test sees its webhook handler's effects deterministically.
+- "manual": nothing is delivered until `deliver_due()` is called.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import orjson
+import stripe
+
+from ..framework import outbox
+from ..resources.webhook_endpoints import SECRET_TYPE
+from ..store import Delivery
+from .targets import HTTPTransport, Interface, MountedTarget, Outcome, call_mounted, mount
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+log = logging.getLogger("stripekit.sandbox.webhooks")
+
+Mode = Literal["background", "sync", "manual"]
+MODES: tuple[Mode, ...] = ("background", "sync", "manual")
+USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
+DEFAULT_TIMEOUT = 10.0
+# The background thread looks at the outbox at least this often (wall seconds): another
+# process sharing the SQLite file may have queued deliveries it was not woken for.
+IDLE_POLL = 1.0
+BATCH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    delivery: Delivery
+    url: str
+    secret: str
+    payload: bytes
+
+
+class Deliverer:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        mode: Mode = "background",
+        time_factor: float = 1.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"webhook delivery mode must be one of {', '.join(MODES)}")
+        if time_factor <= 0:
+            raise ValueError("the webhook time factor must be positive")
+        self.engine = engine
+        self.mode: Mode = mode
+        self.time_factor = float(time_factor)
+        self.timeout = timeout
+        self._wall = wall
+        self._http = HTTPTransport()
+        self._targets: list[MountedTarget] = []
+        self._pass_lock = threading.Lock()
+        self._in_pass = threading.local()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        engine.on_outbox = self.notify
+        if mode == "background" and self._next_due() is not None:
+            self._start()  # an earlier run left deliveries outstanding
+
+    # -- configuration --------------------------------------------------------------------
+
+    def mount(self, prefix: str, target: Any, interface: Interface = "auto") -> None:
+        """Deliver to `target` in-process for every endpoint URL starting with `prefix`."""
+        self._targets = [t for t in self._targets if t.prefix != prefix]
+        self._targets.append(mount(prefix, target, interface))
+        # The longest prefix wins.
+        self._targets.sort(key=lambda t: len(t.prefix), reverse=True)
+
+    def unmount(self, prefix: str) -> None:
+        self._targets = [t for t in self._targets if t.prefix != prefix]
+
+    def set_mode(self, mode: Mode) -> None:
+        if mode not in MODES:
+            raise ValueError(f"webhook delivery mode must be one of {', '.join(MODES)}")
+        self.mode = mode
+        self.notify()
+
+    # -- waking ---------------------------------------------------------------------------
+
+    def notify(self) -> None:
+        """The engine's hook: something was queued, or sandbox time moved."""
+        if self.mode == "sync":
+            self.deliver_due()
+        elif self.mode == "background":
+            self._start()
+            self._wake.set()
+
+    def _start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping = False
+        self._wake.set()  # a first pass at once
+        self._thread = threading.Thread(
+            target=self._run, name="stripekit-webhook-deliverer", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wake.wait(self._wait_seconds())
+            self._wake.clear()
+            if self._stopping:
+                break
+            try:
+                self.deliver_due()
+            except Exception:  # keep delivering whatever one pass ran into
+                log.exception("webhook delivery pass failed")
+
+    def _next_due(self) -> float | None:
+        with self.engine.store.transaction(write=False) as tx:
+            return tx.next_delivery_due()
+
+    def _wait_seconds(self) -> float:
+        due = self._next_due()
+        if due is None:
+            return IDLE_POLL
+        return min(max(due - self.engine.clock.time(), 0.0), IDLE_POLL)
+
+    def close(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(self.timeout + 1)
+        self._thread = None
+        self._http.close()
+
+    # -- delivering -----------------------------------------------------------------------
+
+    def deliver_due(self) -> int:
+        """Attempt every delivery due now (including those that fall due while this runs);
+        returns the number of attempts made."""
+        if getattr(self._in_pass, "active", False):
+            return 0  # a mounted target called the sandbox: the running pass continues
+        attempts = 0
+        with self._pass_lock:
+            self._in_pass.active = True
+            try:
+                while not self._stopping:
+                    jobs = self._claim()
+                    if not jobs:
+                        break
+                    for job in jobs:
+                        self._attempt(job)
+                        attempts += 1
+            finally:
+                self._in_pass.active = False
+        return attempts
+
+    def _claim(self) -> list[_Job]:
+        jobs: list[_Job] = []
+        gone: list[Delivery] = []
+        with self.engine.store.transaction(write=False) as tx:
+            for delivery in tx.deliveries_due(self.engine.clock.time(), BATCH):
+                account = delivery.account
+                endpoint = tx.get(account, outbox.ENDPOINT_TYPE, delivery.endpoint)
+                secret = tx.get(account, SECRET_TYPE, delivery.endpoint)
+                event = tx.get(account, "event", delivery.event)
+                if (
+                    endpoint is None
+                    or endpoint.get("deleted")
+                    or endpoint.get("status") != "enabled"
+                    or secret is None
+                    or event is None
+                ):
+                    gone.append(delivery)
+                    continue
+                # Stripe sends the event pretty-printed.
+                payload = orjson.dumps(event, option=orjson.OPT_INDENT_2)
+                jobs.append(_Job(delivery, endpoint["url"], secret["secret"], payload))
+        if gone:
+            with self.engine.store.transaction(write=True) as tx:
+                for delivery in gone:
+                    current = tx.delivery_get(delivery.id)
+                    if current is not None and current.status == "pending":
+                        outbox.abandon(tx, current)
+        return jobs
+
+    def _send(self, url: str, payload: bytes, headers: Mapping[str, str]) -> Outcome:
+        for target in self._targets:
+            if url.startswith(target.prefix):
+                return call_mounted(target, url, payload, headers)
+        return self._http.post(url, payload, headers, self.timeout)
+
+    def _attempt(self, job: _Job) -> None:
+        signature = stripe.WebhookSignature.generate_signature_header(
+            job.payload.decode(), job.secret, int(self._wall())
+        )
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": USER_AGENT,
+            "Stripe-Signature": signature,
+            "Accept": "*/*; q=0.5, application/xml",
+            "Cache-Control": "no-cache",
+        }
+        started = time.perf_counter()
+        status_code, error = self._send(job.url, job.payload, headers)
+        duration_ms = (time.perf_counter() - started) * 1000
+        with self.engine.store.transaction(write=True) as tx:
+            current = tx.delivery_get(job.delivery.id)
+            if current is None or current.status != "pending":
+                return  # settled meanwhile (another process sharing the store)
+            outbox.record_attempt(
+                tx,
+                current,
+                at=self.engine.clock.time(),
+                status_code=status_code,
+                error=error,
+                duration_ms=duration_ms,
+                time_factor=self.time_factor,
+            )
