@@ -113,7 +113,9 @@ def delete(ctx: RequestContext, params: dict[str, Any], webhook_endpoint: str) -
 
 
 def list_(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    return list_objects(ctx, ENDPOINT_TYPE, params, "/v1/webhook_endpoints", noun="webhook endpoint")
+    return list_objects(
+        ctx, ENDPOINT_TYPE, params, "/v1/webhook_endpoints", noun="webhook endpoint"
+    )
 
 
 ROUTES = [

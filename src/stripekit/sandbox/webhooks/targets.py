@@ -193,7 +193,9 @@ def mount(prefix: str, target: Any, interface: Interface = "auto") -> MountedTar
     return MountedTarget(prefix, adapters[kind](target))
 
 
-def call_mounted(target: MountedTarget, url: str, body: bytes, headers: Mapping[str, str]) -> Outcome:
+def call_mounted(
+    target: MountedTarget, url: str, body: bytes, headers: Mapping[str, str]
+) -> Outcome:
     try:
         return target.call(url, body, headers), None
     except Exception as exc:  # the app's failure is the endpoint's answer, as a 500 would be
