@@ -1,4 +1,4 @@
-"""`stripekit` command line: `stripekit sandbox serve`, `stripekit demo`."""
+"""`stripekit` command line: `stripekit sandbox serve`, `stripekit listen`, `stripekit demo`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .listen import add_deliveries_parser, add_listen_parser
+
 
 def _serve(args: argparse.Namespace) -> int:
     from .sandbox import Sandbox
     from .sandbox.server import serve_forever
 
-    sandbox = Sandbox(args.db, start_time=args.start_time, strict_keys=args.strict_keys)
+    sandbox = Sandbox(
+        args.db,
+        start_time=args.start_time,
+        strict_keys=args.strict_keys,
+        webhook_time_factor=args.webhook_time_factor,
+    )
     base = f"http://{args.host}:{args.port}"
     print(f"stripekit sandbox listening on {base}", flush=True)
     print(f"  secret key: {sandbox.api_key}", flush=True)
@@ -49,7 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--start-time", type=int, default=None, help="unix time the sandbox clock starts at"
     )
+    serve.add_argument(
+        "--webhook-time-factor",
+        type=float,
+        default=1.0,
+        help="divide webhook retry waits by this (3600: an hour's wait takes a second)",
+    )
     serve.set_defaults(func=_serve)
+    add_deliveries_parser(sandbox_commands)
+    add_listen_parser(commands)
 
     demo = commands.add_parser("demo", help="run a short scripted example on the sandbox")
     demo.set_defaults(func=_demo)
