@@ -44,7 +44,8 @@ DEFAULT_TIMEOUT = 10.0
 # The background thread looks at the outbox at least this often (wall seconds): another
 # process sharing the SQLite file may have queued deliveries it was not woken for.
 IDLE_POLL = 1.0
-BATCH = 100
+# Deliveries claimed per read of the outbox: small, so the store's lock is held briefly.
+BATCH = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,9 @@ class Deliverer:
                     for job in jobs:
                         self._attempt(job)
                         attempts += 1
+                        if self.mode == "background":
+                            # Hand the GIL to a waiting API request between deliveries.
+                            time.sleep(0)
             finally:
                 self._in_pass.active = False
         return attempts

@@ -5,15 +5,15 @@ socket."""
 from __future__ import annotations
 
 import asyncio
+import http.client
 import inspect
 import io
+import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
-
-import requests
 
 # (status code or None, error or None): None status means no answer came back.
 Outcome = tuple[int | None, str | None]
@@ -23,36 +23,81 @@ FunctionTarget = Callable[[bytes, Mapping[str, str]], int | None]
 
 
 class HTTPTransport:
-    """POSTs over HTTP, keeping connections alive between deliveries; redirects are not
-    followed (Stripe counts a 3xx as a failure)."""
+    """POSTs with the standard library's `http.client`, keeping one connection alive per
+    host between deliveries. Redirects are not followed (Stripe counts a 3xx as a
+    failure). `requests` cost five times the CPU per delivery, CPU a background deliverer
+    takes from the API's requests in the same process."""
 
     def __init__(self) -> None:
-        self._session: requests.Session | None = None
+        self._connections: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
         self._lock = threading.Lock()
 
-    def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> Outcome:
+    def _connection(
+        self, scheme: str, host: str, port: int, timeout: float
+    ) -> tuple[http.client.HTTPConnection, bool]:
+        key = (scheme, host, port)
         with self._lock:
-            if self._session is None:
-                self._session = requests.Session()
-            session = self._session
+            conn = self._connections.pop(key, None)
+        if conn is not None:
+            conn.timeout = timeout
+            if conn.sock is not None:
+                conn.sock.settimeout(timeout)
+            return conn, True
+        factory = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+        return factory(host, port, timeout=timeout), False
+
+    def _keep(self, key: tuple[str, str, int], conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            old = self._connections.pop(key, None)
+            self._connections[key] = conn
+        if old is not None:
+            old.close()
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> Outcome:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        host = parts.hostname or ""
         try:
-            response = session.post(
-                url, data=body, headers=dict(headers), timeout=timeout, allow_redirects=False
-            )
-        except requests.Timeout:
-            return None, "Timed out"
-        except requests.ConnectionError:
-            return None, "Failed to connect to remote host"
-        except requests.RequestException as exc:
-            return None, f"{type(exc).__name__}: {exc}"
-        response.close()
-        return response.status_code, None
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError:
+            return None, "Invalid URL"
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        key = (scheme, host, port)
+        for _ in range(2):
+            conn, reused = self._connection(scheme, host, port, timeout)
+            try:
+                conn.request("POST", target, body=body, headers=dict(headers))
+                response = conn.getresponse()
+                response.read()
+            except TimeoutError:
+                conn.close()
+                return None, "Timed out"
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                conn.close()
+                if reused:
+                    continue  # the app closed the idle kept-alive connection: a fresh one
+                return None, "Connection reset by remote host"
+            except OSError as exc:
+                conn.close()
+                if isinstance(exc, ConnectionRefusedError | socket.gaierror):
+                    return None, "Failed to connect to remote host"
+                return None, f"{type(exc).__name__}: {exc}"
+            except http.client.HTTPException as exc:
+                conn.close()
+                return None, f"{type(exc).__name__}: {exc}"
+            if response.will_close:
+                conn.close()
+            else:
+                self._keep(key, conn)
+            return response.status, None
+        return None, "Connection reset by remote host"
 
     def close(self) -> None:
         with self._lock:
-            if self._session is not None:
-                self._session.close()
-                self._session = None
+            connections = list(self._connections.values())
+            self._connections.clear()
+        for conn in connections:
+            conn.close()
 
 
 @dataclass(frozen=True, slots=True)
