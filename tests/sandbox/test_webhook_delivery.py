@@ -379,3 +379,24 @@ def test_payload_is_the_event_as_stored() -> None:
         # Sent while outstanding; the stored event has since been settled.
         assert delivered["pending_webhooks"] == 1 and stored["pending_webhooks"] == 0
         assert {**delivered, "pending_webhooks": 0} == stored
+
+
+def test_events_of_a_test_clock_advance_are_delivered() -> None:
+    with Sandbox(webhook_delivery="sync") as sandbox:
+        client = sandbox.client()
+        recorder = Recorder()
+        sandbox.mount_webhook_target("http://clock.test", recorder)
+        recorder.secret = _endpoint(
+            client, "http://clock.test/", ["test_helpers.test_clock.ready", "customer.created"]
+        ).secret
+        clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": sandbox.now()})
+        client.v1.customers.create(params={"test_clock": clock.id})
+        client.v1.test_helpers.test_clocks.advance(
+            clock.id, params={"frozen_time": sandbox.now() + 86400}
+        )
+        # The advance runs as sandbox work before the next request, as a client polls.
+        assert client.v1.test_helpers.test_clocks.retrieve(clock.id).status == "ready"
+        assert [e.type for e in recorder.events] == [
+            "customer.created",
+            "test_helpers.test_clock.ready",
+        ]
