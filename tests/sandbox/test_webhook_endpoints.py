@@ -139,6 +139,10 @@ def test_pending_webhooks_counts_the_endpoints_that_want_the_event(
     _create(client, enabled_events=["customer.updated"])
     disabled = _create(client)
     client.v1.webhook_endpoints.update(disabled.id, params={"disabled": True})
+    # A Connect endpoint hears connected accounts' events, not the account's own.
+    connect = _create(client, connect=True)
+    assert "connect" not in connect.to_dict()
+    assert "connect" not in client.v1.webhook_endpoints.retrieve(connect.id).to_dict()
     customer = client.v1.customers.create()
     client.v1.customers.update(customer.id, params={"name": "x"})
     events = {e.type: e for e in client.v1.events.list().data}

@@ -36,7 +36,7 @@ _ENABLED = (Filter(("status",), "eq", "enabled"),)
 def wants(endpoint: Mapping[str, Any], event_type: str) -> bool:
     """Whether an endpoint of this account hears this event. Connect endpoints hear only
     connected accounts' events, and the sandbox's accounts have none."""
-    if endpoint.get("status") != "enabled" or endpoint.get("application"):
+    if endpoint.get("status") != "enabled" or endpoint.get("connect"):
         return False
     enabled = endpoint.get("enabled_events") or ()
     return "*" in enabled or event_type in enabled

@@ -73,6 +73,9 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         "metadata": metadata.merge(None, params.get("metadata") or {}),
         "status": "enabled",
         "url": url,
+        # Not part of Stripe's object (hidden below): whether the endpoint hears
+        # connected accounts' events instead of the account's own.
+        "connect": bool(params.get("connect")),
     }
     secret = f"whsec_{ctx.ids.secret_chars(SECRET_LENGTH)}"
     ctx.insert(endpoint)
@@ -125,3 +128,5 @@ ROUTES = [
     Route("POST", "/v1/webhook_endpoints/{webhook_endpoint}", update),
     Route("DELETE", "/v1/webhook_endpoints/{webhook_endpoint}", delete),
 ]
+
+INCLUDABLE = {ENDPOINT_TYPE: ("connect",)}
