@@ -8,9 +8,9 @@ Measures:
      SQLite stores;
   2. the same to an in-process function target (`mount_webhook_target`), sync delivery;
   3. POST /v1/customers latency (median and p95) with 0 vs 5 registered endpoints, all
-     five receiving every event in the background: in-process, and over HTTP against
-     `Sandbox.serve()` with a keep-alive client. The ratio (5 endpoints / 0) should stay
-     near 1: delivery runs after the commit, off the request's path.
+     five receiving every event in the background: in-process, and over HTTP against a
+     `stripekit sandbox serve` subprocess with a keep-alive client. The ratio (5 endpoints
+     / 0) should stay near 1: delivery runs after the commit, off the request's path.
 
 Only 127.0.0.1 is bound or contacted.
 """
@@ -18,7 +18,6 @@ Only 127.0.0.1 is bound or contacted.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import httpx
 import stripe
+import throughput
 
 from stripekit.sandbox import Sandbox
 
@@ -80,15 +80,9 @@ class RemoteCounter:
         return int(self._http.get("/count").text)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def receiver() -> Iterator[tuple[str, RemoteCounter]]:
-    port = _free_port()
+    port = throughput.free_port()
     process = subprocess.Popen([sys.executable, "-c", _RECEIVER_APP, str(port)])
     base = f"http://127.0.0.1:{port}"
     try:
@@ -162,22 +156,39 @@ def _summary(times: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[int(len(ordered) * 0.95)]
 
 
+def _http_latencies(
+    url: str, counter: RemoteCounter, endpoints: int, count: int, pause: float
+) -> list[float]:
+    """Against `stripekit sandbox serve` in its own process, as an app talks to it; returns
+    once every delivery has arrived."""
+    port = throughput.free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        argv = throughput.stripekit_argv(port)
+        with throughput.started("stripekit", argv, port, Path(tmp)) as server:
+            key = throughput.printed_key(Path(tmp) / "stripekit.log")
+            with httpx.Client(base_url=server.url, auth=(key, "")) as http:
+                for _ in range(endpoints):
+                    made = http.post(
+                        "/v1/webhook_endpoints", data={"url": url, "enabled_events[]": "*"}
+                    )
+                    made.raise_for_status()
+                times = _latencies(lambda: http.post("/v1/customers", data={}), count, pause)
+            if endpoints:
+                _wait(counter, endpoints * (count + min(50, count)))
+            return times
+
+
 def create_latency(
     endpoints: int, count: int, over_http: bool, pause: float
 ) -> tuple[float, float, int]:
     """(median us, p95 us, deliveries received) for POST /v1/customers, calls back to back
     (`pause` 0) or `pause` seconds apart."""
     with receiver() as (url, counter), Sandbox() as sandbox:
-        client = sandbox.client()
-        _endpoints(client, url, endpoints)
         if over_http:
-            server = sandbox.serve()
-            try:
-                with httpx.Client(base_url=server.url, auth=(sandbox.api_key, "")) as http:
-                    times = _latencies(lambda: http.post("/v1/customers", data={}), count, pause)
-            finally:
-                server.stop()
+            times = _http_latencies(url, counter, endpoints, count, pause)
         else:
+            client = sandbox.client()
+            _endpoints(client, url, endpoints)
             times = _latencies(lambda: client.v1.customers.create(), count, pause)
         expected = endpoints * (count + min(50, count))
         if endpoints:

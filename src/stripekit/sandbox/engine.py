@@ -232,7 +232,7 @@ class Engine:
                 )
         # After the commit: the deliverer reads what this request queued. A control
         # request may have moved sandbox time, making retries due.
-        if ctx.outbox or route.control:
+        if ctx.outbox or (route.control and write):
             self._outbox_changed()
         response_headers = list(_JSON_HEADERS)
         if idem_key is not None:
