@@ -256,3 +256,22 @@ def test_sqlite_file_from_before_webhooks_gains_the_outbox(tmp_path: Path) -> No
         tx.delivery_put(_delivery(1))
         assert [d.id for d in tx.deliveries_due(200.0)] == ["whdel_1"]
     store.close()
+
+
+def test_webhook_deliveries_due_after_many_rescheduling_writes(store: Store) -> None:
+    with store.transaction(write=True) as tx:
+        for n in range(20):
+            tx.delivery_put(_delivery(n, next_attempt=float(n)))
+        # Each delivery rescheduled many times, the early ones settled.
+        for step in range(1, 6):
+            for n in range(20):
+                tx.delivery_put(_delivery(n, next_attempt=float(100 * step + n)))
+        for n in range(5):
+            tx.delivery_put(_delivery(n, status="succeeded", next_attempt=None))
+        assert tx.next_delivery_due() == 505.0
+        assert [d.id for d in tx.deliveries_due(507.0, limit=10)] == [
+            "whdel_5",
+            "whdel_6",
+            "whdel_7",
+        ]
+        assert len(tx.deliveries_due(10_000.0, limit=100)) == 15

@@ -355,7 +355,6 @@ class MemoryTransaction(Transaction):
         def undo() -> None:
             if old is None:
                 store.deliveries.pop(delivery.id, None)
-                store.pending.pop(delivery.id, None)
             else:
                 store.set_delivery(old)
 
@@ -365,20 +364,11 @@ class MemoryTransaction(Transaction):
         return self._store.deliveries.get(delivery_id)
 
     def deliveries_due(self, now: float, limit: int = 100) -> list[Delivery]:
-        # Few deliveries are pending at once (each leaves the set on its first 2xx).
-        store = self._store
-        due = [
-            d
-            for d in (store.deliveries[i] for i in store.pending)
-            if d.next_attempt is not None and d.next_attempt <= now
-        ]
-        due.sort(key=lambda d: d.next_attempt or 0.0)
-        return due[:limit]
+        return self._store.due_deliveries(now, limit)
 
     def next_delivery_due(self) -> float | None:
-        store = self._store
-        times = [store.deliveries[i].next_attempt for i in store.pending]
-        return min((t for t in times if t is not None), default=None)
+        due = self._store.due_deliveries(None, 1)
+        return due[0].next_attempt if due else None
 
     def deliveries(
         self,
@@ -435,10 +425,12 @@ class MemoryStore(Store):
         self.keys: dict[str, KeyRecord] = {}
         self.meta: dict[str, str] = {}
         self.timers: dict[int, Timer] = {}
-        # Deliveries in creation order (an update keeps a delivery's place), and the ids
-        # of those still pending.
+        # Deliveries in creation order (an update keeps a delivery's place), and a heap of
+        # (next attempt, order, id) over the pending ones: an endpoint that is down for
+        # days keeps thousands pending, and the deliverer asks what is due after every
+        # commit. Entries a later write made stale are dropped lazily.
         self.deliveries: dict[str, Delivery] = {}
-        self.pending: dict[str, None] = {}  # insertion-ordered: due ties go oldest first
+        self._delivery_heap: list[tuple[float, int, str]] = []
         # A heap of (due, id) per test clock (key (account, clock)) and one for sandbox time
         # (key None), so a clock with thousands of renewals pending finds the next one
         # without sorting them all. Removed timers are dropped lazily from the heaps.
@@ -448,10 +440,36 @@ class MemoryStore(Store):
 
     def set_delivery(self, delivery: Delivery) -> None:
         self.deliveries[delivery.id] = delivery
-        if delivery.status == "pending":
-            self.pending[delivery.id] = None
-        else:
-            self.pending.pop(delivery.id, None)
+        if delivery.status == "pending" and delivery.next_attempt is not None:
+            self.seq += 1
+            heapq.heappush(self._delivery_heap, (delivery.next_attempt, self.seq, delivery.id))
+
+    def _live(self, entry: tuple[float, int, str]) -> bool:
+        delivery = self.deliveries.get(entry[2])
+        return (
+            delivery is not None
+            and delivery.status == "pending"
+            and delivery.next_attempt == entry[0]
+        )
+
+    def due_deliveries(self, until: float | None, limit: int) -> list[Delivery]:
+        """The earliest pending deliveries due at or before `until` (any if None)."""
+        heap = self._delivery_heap
+        found: list[Delivery] = []
+        kept: list[tuple[float, int, str]] = []
+        seen: set[str] = set()
+        while heap and len(found) < limit:
+            entry = heapq.heappop(heap)
+            if entry[2] in seen or not self._live(entry):
+                continue  # stale: dropped for good
+            kept.append(entry)
+            if until is not None and entry[0] > until:
+                break
+            seen.add(entry[2])
+            found.append(self.deliveries[entry[2]])
+        for entry in kept:
+            heapq.heappush(heap, entry)
+        return found
 
     def index_timer(self, timer: Timer) -> None:
         key = None if timer.clock is None else (timer.account, timer.clock)
