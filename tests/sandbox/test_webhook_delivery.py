@@ -7,6 +7,7 @@ callable, WSGI and ASGI apps) get the same bytes without a socket."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -400,3 +401,27 @@ def test_events_of_a_test_clock_advance_are_delivered() -> None:
             "customer.created",
             "test_helpers.test_clock.ready",
         ]
+
+
+def test_two_sandboxes_on_one_file_send_a_delivery_once(tmp_path: Path) -> None:
+    slow = Receiver(delay=0.5).start()
+    db = tmp_path / "shared.db"
+    try:
+        with (
+            Sandbox(db, webhook_delivery="manual") as one,
+            Sandbox(db, webhook_delivery="manual") as two,
+        ):
+            client = one.client()
+            slow.secret = _endpoint(client, slow.url).secret
+            client.v1.customers.create()
+            first = threading.Thread(target=one.deliver_webhooks)
+            first.start()
+            wait_for(lambda: slow.received or one.webhook_deliveries()[0]["next_attempt"] > 1)
+            # The first sandbox's attempt is in flight: the delivery is leased to it.
+            assert two.deliver_webhooks() == 0
+            first.join()
+            assert len(slow.events()) == 1
+            (delivery,) = two.webhook_deliveries(api_key=one.api_key)
+            assert delivery["status"] == "succeeded" and len(delivery["attempts"]) == 1
+    finally:
+        slow.stop()

@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
@@ -46,6 +46,8 @@ DEFAULT_TIMEOUT = 10.0
 IDLE_POLL = 1.0
 # Deliveries claimed per read of the outbox: small, so the store's lock is held briefly.
 BATCH = 16
+# Seconds of sandbox time a claimed delivery stays leased beyond the attempt's timeout.
+LEASE_MARGIN = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +182,13 @@ class Deliverer:
         return attempts
 
     def _claim(self) -> list[_Job]:
+        """Take the due deliveries: each is leased (its next attempt pushed past the time
+        an attempt can take), so another process sharing the store does not send it too;
+        the attempt's record replaces the lease, and a crash lets it lapse."""
         jobs: list[_Job] = []
-        gone: list[Delivery] = []
-        with self.engine.store.transaction(write=False) as tx:
-            for delivery in tx.deliveries_due(self.engine.clock.time(), BATCH):
+        with self.engine.store.transaction(write=True) as tx:
+            now = self.engine.clock.time()
+            for delivery in tx.deliveries_due(now, BATCH):
                 account = delivery.account
                 endpoint = tx.get(account, outbox.ENDPOINT_TYPE, delivery.endpoint)
                 secret = tx.get(account, SECRET_TYPE, delivery.endpoint)
@@ -195,17 +200,12 @@ class Deliverer:
                     or secret is None
                     or event is None
                 ):
-                    gone.append(delivery)
+                    outbox.abandon(tx, delivery)
                     continue
+                tx.delivery_put(replace(delivery, next_attempt=now + self.timeout + LEASE_MARGIN))
                 # Stripe sends the event pretty-printed.
                 payload = orjson.dumps(event, option=orjson.OPT_INDENT_2)
                 jobs.append(_Job(delivery, endpoint["url"], secret["secret"], payload))
-        if gone:
-            with self.engine.store.transaction(write=True) as tx:
-                for delivery in gone:
-                    current = tx.delivery_get(delivery.id)
-                    if current is not None and current.status == "pending":
-                        outbox.abandon(tx, current)
         return jobs
 
     def _send(self, url: str, payload: bytes, headers: Mapping[str, str]) -> Outcome:
