@@ -162,3 +162,13 @@ def test_endpoints_are_per_account(sk: Harness, client: stripe.StripeClient) -> 
     with pytest.raises(stripe.InvalidRequestError) as exc:
         other.v1.webhook_endpoints.retrieve(endpoint.id)
     assert_stripe_error(exc.value, status=404, code="resource_missing", param="id")
+
+
+def test_at_most_sixteen_endpoints(client: stripe.StripeClient) -> None:
+    made = [_create(client).id for _ in range(16)]
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        _create(client)
+    assert_stripe_error(exc.value, status=400, param="url")
+    assert len(client.v1.webhook_endpoints.list(params={"limit": 100}).data) == 16
+    client.v1.webhook_endpoints.delete(made[0])  # a deleted one frees its place
+    assert _create(client).id.startswith("we_")

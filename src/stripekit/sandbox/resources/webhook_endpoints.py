@@ -21,6 +21,7 @@ from ..framework.routing import Route
 
 SECRET_TYPE = "webhook_endpoint_secret"
 SECRET_LENGTH = 32
+MAX_ENDPOINTS = 16  # Stripe's limit per account (its exact error wording is not published)
 
 
 def _check_url(url: Any) -> str:
@@ -61,6 +62,11 @@ def secret_of(ctx: RequestContext, endpoint_id: str) -> str | None:
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     url = _check_url(params.get("url"))
     events = _check_events(params.get("enabled_events"))
+    if sum(1 for _ in ctx.tx.scan(ctx.account, ENDPOINT_TYPE)) >= MAX_ENDPOINTS:
+        raise InvalidRequestError(
+            f"You have reached the maximum of {MAX_ENDPOINTS} test webhook endpoints.",
+            param="url",
+        )
     endpoint = {
         "id": ctx.new_id("we"),
         "object": ENDPOINT_TYPE,
