@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -425,3 +426,39 @@ def test_two_sandboxes_on_one_file_send_a_delivery_once(tmp_path: Path) -> None:
             assert delivery["status"] == "succeeded" and len(delivery["attempts"]) == 1
     finally:
         slow.stop()
+
+
+def test_sync_mode_over_http_never_blocks_a_handler_calling_back() -> None:
+    """A request through the HTTP door is answered before its delivery, even in sync
+    mode, so an app's handler can call the sandbox while handling the webhook."""
+    with Sandbox(webhook_delivery="sync") as sandbox:
+        server = sandbox.serve()
+        fetched: list[str] = []
+        api = stripe.StripeClient(
+            sandbox.api_key, base_addresses={"api": server.url}, max_network_retries=0
+        )
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                event = json.loads(body)
+                fetched.append(api.v1.customers.retrieve(event["data"]["object"]["id"]).id)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        app = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=app.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{app.server_address[1]}/hooks"
+            _endpoint(api, url, ["customer.created"])
+            customer = api.v1.customers.create()
+            wait_for(lambda: fetched == [customer.id])
+            wait_for(lambda: sandbox.webhook_deliveries()[0]["status"] == "succeeded")
+        finally:
+            app.shutdown()
+            app.server_close()
+            server.stop()

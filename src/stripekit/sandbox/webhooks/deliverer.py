@@ -11,12 +11,15 @@ Modes:
   answering; it starts on first use, or at once when the store holds outstanding
   deliveries from an earlier run.
 - "sync": the engine delivers right after the commit, before the API call returns, so a
-  test sees its webhook handler's effects deterministically.
+  test sees its webhook handler's effects deterministically. Only for in-process calls:
+  a request through the HTTP door is answered first and delivered in the background,
+  since holding the server's event loop would deadlock a handler calling the sandbox.
 - "manual": nothing is delivered until `deliver_due()` is called.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -48,6 +51,14 @@ IDLE_POLL = 1.0
 BATCH = 16
 # Seconds of sandbox time a claimed delivery stays leased beyond the attempt's timeout.
 LEASE_MARGIN = 30.0
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +121,11 @@ class Deliverer:
 
     def notify(self) -> None:
         """The engine's hook: something was queued, or sandbox time moved."""
-        if self.mode == "sync":
+        if self.mode == "sync" and not _on_event_loop():
             self.deliver_due()
-        elif self.mode == "background":
+        elif self.mode != "manual":
+            # Also "sync" on the HTTP door's event loop: blocking the loop on a delivery
+            # would deadlock an app whose webhook handler calls the sandbox back.
             self._start()
             self._wake.set()
 
