@@ -20,6 +20,7 @@ from webhook_receiver import Receiver, serve_receiver, wait_for
 
 from conftest import Harness
 from stripekit.sandbox import Sandbox
+from stripekit.sandbox.engine import API_VERSION
 from stripekit.sandbox.framework import outbox
 from stripekit.sandbox.webhooks import USER_AGENT
 
@@ -462,3 +463,50 @@ def test_sync_mode_over_http_never_blocks_a_handler_calling_back() -> None:
             app.shutdown()
             app.server_close()
             server.stop()
+
+
+def test_delivered_events_carry_request_api_version_and_previous_attributes() -> None:
+    with Sandbox(webhook_delivery="sync") as sandbox:
+        client = sandbox.client()
+        recorder = Recorder()
+        sandbox.mount_webhook_target("http://all.test", recorder)
+        recorder.secret = _endpoint(client, "http://all.test/").secret
+        customer = client.v1.customers.create()
+        pm = client.v1.payment_methods.attach("pm_card_visa", params={"customer": customer.id})
+        client.v1.customers.update(
+            customer.id,
+            params={"name": "x", "invoice_settings": {"default_payment_method": pm.id}},
+            options={"idempotency_key": "upd-1"},
+        )
+        product = client.v1.products.create(params={"name": "p"})
+        client.v1.products.update(product.id, params={"name": "q"})
+        price = client.v1.prices.create(
+            params={
+                "product": product.id,
+                "unit_amount": 100,
+                "currency": "usd",
+                "recurring": {"interval": "month"},
+            }
+        )
+        client.v1.prices.update(price.id, params={"nickname": "n"})
+        coupon = client.v1.coupons.create(params={"percent_off": 10})
+        client.v1.coupons.update(coupon.id, params={"name": "n"})
+        sub = client.v1.subscriptions.create(
+            params={"customer": customer.id, "items": [{"price": price.id}]}
+        )
+        client.v1.subscriptions.update(sub.id, params={"metadata": {"a": "b"}})
+        client.v1.payment_methods.update(pm.id, params={"metadata": {"a": "b"}})
+        charge = client.v1.charges.list().data[0]
+        client.v1.charges.update(charge.id, params={"description": "d"})
+        refund = client.v1.refunds.create(params={"charge": charge.id, "amount": 100})
+        client.v1.refunds.update(refund.id, params={"metadata": {"a": "b"}})
+        updates = [e for e in recorder.events if e.type.endswith(".updated")]
+        assert len({e.type for e in updates}) >= 9
+        for event in recorder.events:
+            assert event.api_version == API_VERSION
+            assert event.request.id.startswith("req_"), event.type
+        for event in updates:
+            assert "previous_attributes" in event.to_dict()["data"], event.type
+        customer_updated = next(e for e in updates if e.type == "customer.updated")
+        assert customer_updated.request.idempotency_key == "upd-1"
+        assert customer_updated.data.previous_attributes.name is None

@@ -33,8 +33,9 @@ class Sandbox:
 
     Webhooks: events are delivered, signed, to the account's `webhook_endpoints`.
     `webhook_delivery` picks when: "background" (default; a thread, so no API call waits
-    for a delivery), "sync" (before the API call that caused the event returns, for
-    deterministic tests) or "manual" (only when `deliver_webhooks()` is called).
+    for a delivery), "sync" (before the in-process API call that caused the event
+    returns, for deterministic tests; calls through `serve()`'s HTTP door are still
+    answered first) or "manual" (only when `deliver_webhooks()` is called).
     Failed deliveries are retried on Stripe's three-day backoff in sandbox time, divided
     by `webhook_time_factor` (3600 turns an hour into a second); `advance_clock` makes
     retries due too. `mount_webhook_target(url_prefix, app)` routes endpoint URLs under
