@@ -510,3 +510,21 @@ def test_delivered_events_carry_request_api_version_and_previous_attributes() ->
         customer_updated = next(e for e in updates if e.type == "customer.updated")
         assert customer_updated.request.idempotency_key == "upd-1"
         assert customer_updated.data.previous_attributes.name is None
+
+
+def test_an_idle_sandbox_keeps_no_delivery_thread() -> None:
+    with Sandbox() as sandbox:
+
+        def running() -> bool:
+            return sandbox.webhooks.running
+
+        client = sandbox.client()
+        got: list[bytes] = []
+        sandbox.mount_webhook_target("http://idle.test", lambda body, headers: got.append(body))
+        _endpoint(client, "http://idle.test/")
+        client.v1.customers.create()
+        wait_for(lambda: got)
+        wait_for(lambda: not running())  # nothing outstanding: the thread ended
+        client.v1.customers.create()  # and the next delivery starts one again
+        wait_for(lambda: len(got) == 2)
+        wait_for(lambda: not running())

@@ -95,6 +95,7 @@ class Deliverer:
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._thread_lock = threading.Lock()
         engine.on_outbox = self.notify
         if mode == "background" and self._next_due() is not None:
             self._start()  # an earlier run left deliveries outstanding
@@ -126,20 +127,28 @@ class Deliverer:
         elif self.mode != "manual":
             # Also "sync" on the HTTP door's event loop: blocking the loop on a delivery
             # would deadlock an app whose webhook handler calls the sandbox back.
-            self._start()
             self._wake.set()
+            self._start()
+
+    @property
+    def running(self) -> bool:
+        """Whether the background thread is up (it ends when nothing is outstanding)."""
+        with self._thread_lock:
+            return self._thread is not None
 
     def _start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stopping = False
-        self._wake.set()  # a first pass at once
-        self._thread = threading.Thread(
-            target=self._run, name="stripekit-webhook-deliverer", daemon=True
-        )
-        self._thread.start()
+        with self._thread_lock:
+            if self._thread is not None or self._stopping:
+                return
+            self._wake.set()  # a first pass at once
+            self._thread = threading.Thread(
+                target=self._run, name="stripekit-webhook-deliverer", daemon=True
+            )
+            self._thread.start()
 
     def _run(self) -> None:
+        """Deliver until nothing is outstanding, then end: an idle sandbox keeps no
+        thread (nor, through it, itself) alive; the next queued delivery starts one."""
         while not self._stopping:
             self._wake.wait(self._wait_seconds())
             self._wake.clear()
@@ -149,6 +158,13 @@ class Deliverer:
                 self.deliver_due()
             except Exception:  # keep delivering whatever one pass ran into
                 log.exception("webhook delivery pass failed")
+            with self._thread_lock:
+                # A wake set meanwhile means a commit queued more: go round again.
+                if not self._wake.is_set() and self._next_due() is None:
+                    self._thread = None
+                    return
+        with self._thread_lock:
+            self._thread = None
 
     def _next_due(self) -> float | None:
         with self.engine.store.transaction(write=False) as tx:
@@ -163,7 +179,8 @@ class Deliverer:
     def close(self) -> None:
         self._stopping = True
         self._wake.set()
-        thread = self._thread
+        with self._thread_lock:
+            thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(self.timeout + 1)
         self._thread = None
