@@ -528,3 +528,21 @@ def test_an_idle_sandbox_keeps_no_delivery_thread() -> None:
         client.v1.customers.create()  # and the next delivery starts one again
         wait_for(lambda: len(got) == 2)
         wait_for(lambda: not running())
+
+
+@pytest.mark.parametrize(
+    ("url", "prefix", "covered"),
+    [
+        ("http://app.test/hooks", "http://app.test", True),
+        ("http://app.test", "http://app.test", True),
+        ("http://app.test?x=1", "http://app.test", True),
+        ("http://app.test.example/hooks", "http://app.test", False),
+        ("http://app.test/hooks/stripe", "http://app.test/hooks", True),
+        ("http://app.test/hooksmith", "http://app.test/hooks", False),
+        ("http://app.test/hooksmith", "http://app.test/", True),
+    ],
+)
+def test_mounted_prefixes_cover_whole_segments(url: str, prefix: str, covered: bool) -> None:
+    from stripekit.sandbox.webhooks.deliverer import _under
+
+    assert _under(url, prefix) is covered

@@ -8,8 +8,8 @@ event is sent again: at-least-once, as Stripe's delivery is.
 Modes:
 - "background" (default): a daemon thread, woken by the engine after each commit that
   queued deliveries (and when sandbox time moves), delivers while the API goes on
-  answering; it starts on first use, or at once when the store holds outstanding
-  deliveries from an earlier run.
+  answering; it starts when a delivery is queued (or at once when the store holds
+  outstanding deliveries from an earlier run) and ends when none is outstanding.
 - "sync": the engine delivers right after the commit, before the API call returns, so a
   test sees its webhook handler's effects deterministically. Only for in-process calls:
   a request through the HTTP door is answered first and delivered in the background,
@@ -59,6 +59,14 @@ def _on_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def _under(url: str, prefix: str) -> bool:
+    """`http://app.test` covers `http://app.test/hooks`, not `http://app.test.example`."""
+    if not url.startswith(prefix):
+        return False
+    rest = url[len(prefix) :]
+    return not rest or prefix.endswith("/") or rest[0] in "/?#"
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +209,10 @@ class Deliverer:
                     jobs = self._claim()
                     if not jobs:
                         break
-                    for job in jobs:
+                    for done, job in enumerate(jobs):
+                        if self._stopping:
+                            self._release(jobs[done:])
+                            break
                         self._attempt(job)
                         attempts += 1
                         if self.mode == "background":
@@ -238,9 +249,18 @@ class Deliverer:
                 jobs.append(_Job(delivery, endpoint["url"], secret["secret"], payload))
         return jobs
 
+    def _release(self, jobs: list[_Job]) -> None:
+        """Give back leases on deliveries claimed but not attempted (the sandbox is
+        closing), so a restart sends them at once."""
+        with self.engine.store.transaction(write=True) as tx:
+            for job in jobs:
+                current = tx.delivery_get(job.delivery.id)
+                if current is not None and current.status == "pending":
+                    tx.delivery_put(replace(current, next_attempt=job.delivery.next_attempt))
+
     def _send(self, url: str, payload: bytes, headers: Mapping[str, str]) -> Outcome:
         for target in self._targets:
-            if url.startswith(target.prefix):
+            if _under(url, target.prefix):
                 return call_mounted(target, url, payload, headers)
         return self._http.post(url, payload, headers, self.timeout)
 
