@@ -514,6 +514,7 @@ def test_delivered_events_carry_request_api_version_and_previous_attributes() ->
 
 def test_an_idle_sandbox_keeps_no_delivery_thread() -> None:
     with Sandbox() as sandbox:
+        sandbox.webhooks.idle_linger = 0.05
 
         def running() -> bool:
             return sandbox.webhooks.running
