@@ -1,5 +1,5 @@
-"""`stripekit` command line: the sandbox server, the demo, the actions (`actions`,
-`call`, `docs`) and `trigger`."""
+"""`stripekit` command line: the sandbox server (`sandbox serve`, `sandbox deliveries`),
+`listen`, `trigger`, the demo, and the actions (`actions`, `call`, `docs`)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,19 @@ import sys
 from collections.abc import Sequence
 
 from .actions_cli import add_commands
+from .listen import add_deliveries_parser, add_listen_parser
 
 
 def _serve(args: argparse.Namespace) -> int:
     from .sandbox import Sandbox
     from .sandbox.server import serve_forever
 
-    sandbox = Sandbox(args.db, start_time=args.start_time, strict_keys=args.strict_keys)
+    sandbox = Sandbox(
+        args.db,
+        start_time=args.start_time,
+        strict_keys=args.strict_keys,
+        webhook_time_factor=args.webhook_time_factor,
+    )
     base = f"http://{args.host}:{args.port}"
     print(f"stripekit sandbox listening on {base}", flush=True)
     print(f"  secret key: {sandbox.api_key}", flush=True)
@@ -52,7 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--start-time", type=int, default=None, help="unix time the sandbox clock starts at"
     )
+    serve.add_argument(
+        "--webhook-time-factor",
+        type=float,
+        default=1.0,
+        help="divide webhook retry waits by this (3600: an hour's wait takes a second)",
+    )
     serve.set_defaults(func=_serve)
+    add_deliveries_parser(sandbox_commands)
+    add_listen_parser(commands)
 
     demo = commands.add_parser("demo", help="run source 000's workflows on the sandbox")
     demo.set_defaults(func=_demo)

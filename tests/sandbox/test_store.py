@@ -10,6 +10,7 @@ import pytest
 
 from stripekit.sandbox.store import (
     CursorNotFound,
+    Delivery,
     Filter,
     IdempotencyRecord,
     KeyRecord,
@@ -193,3 +194,84 @@ def test_sqlite_file_from_before_clock_timers_is_migrated(tmp_path: Path) -> Non
         tx.timer_add("a", 6, "k", "r2", "clock_x")
         assert [t.ref for t in tx.clock_timers_due("a", "clock_x", 10)] == ["r2"]
     store.close()
+
+
+def _delivery(n: int, account: str = "a", **changes: object) -> Delivery:
+    fields: dict[str, object] = {
+        "id": f"whdel_{n}",
+        "account": account,
+        "event": f"evt_{n}",
+        "endpoint": "we_1",
+        "created": 100 + n,
+        "next_attempt": 100.0 + n,
+        **changes,
+    }
+    return Delivery(**fields)  # type: ignore[arg-type]
+
+
+def test_webhook_deliveries(store: Store) -> None:
+    with store.transaction(write=True) as tx:
+        assert tx.next_delivery_due() is None
+        tx.delivery_put(_delivery(1))
+        tx.delivery_put(_delivery(2, next_attempt=100.5))
+        tx.delivery_put(_delivery(3, account="b", endpoint="we_2"))
+        assert tx.next_delivery_due() == 100.5
+        assert [d.id for d in tx.deliveries_due(103.0)] == ["whdel_2", "whdel_1", "whdel_3"]
+        assert [d.id for d in tx.deliveries_due(101.0)] == ["whdel_2", "whdel_1"]
+        attempt = {"attempted_at": 101, "status_code": 500, "error": None, "duration_ms": 1.5}
+        retried = _delivery(1, next_attempt=161.0, attempts=(attempt,))
+        tx.delivery_put(retried)
+        assert tx.delivery_get("whdel_1") == retried
+        assert [d.id for d in tx.deliveries_due(150.0)] == ["whdel_2", "whdel_3"]
+        tx.delivery_put(_delivery(2, status="succeeded", next_attempt=None))
+        assert tx.next_delivery_due() == 103.0
+        # Newest first, per account, filtered by event or endpoint.
+        assert [d.id for d in tx.deliveries("a")] == ["whdel_2", "whdel_1"]
+        assert [d.id for d in tx.deliveries("a", event="evt_1")] == ["whdel_1"]
+        assert [d.id for d in tx.deliveries("b", endpoint="we_2")] == ["whdel_3"]
+        assert tx.deliveries("a", endpoint="we_2") == []
+        assert [d.id for d in tx.deliveries("a", limit=1)] == ["whdel_2"]
+    with pytest.raises(RuntimeError), store.transaction(write=True) as tx:
+        tx.delivery_put(_delivery(1, status="succeeded", next_attempt=None))
+        tx.delivery_put(_delivery(4))
+        raise RuntimeError("rolled back")
+    with store.transaction(write=False) as tx:
+        assert tx.delivery_get("whdel_4") is None
+        assert tx.delivery_get("whdel_1") == retried
+        assert [d.id for d in tx.deliveries_due(1000.0)] == ["whdel_3", "whdel_1"]
+
+
+def test_sqlite_file_from_before_webhooks_gains_the_outbox(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    old.execute("INSERT INTO meta VALUES ('default_key', 'sk_test_x')")
+    old.commit()
+    old.close()
+    store = SQLiteStore(path)
+    with store.transaction(write=True) as tx:
+        assert tx.meta_get("default_key") == "sk_test_x"
+        tx.delivery_put(_delivery(1))
+        assert [d.id for d in tx.deliveries_due(200.0)] == ["whdel_1"]
+    store.close()
+
+
+def test_webhook_deliveries_due_after_many_rescheduling_writes(store: Store) -> None:
+    with store.transaction(write=True) as tx:
+        for n in range(20):
+            tx.delivery_put(_delivery(n, next_attempt=float(n)))
+        # Each delivery rescheduled many times, the early ones settled.
+        for step in range(1, 6):
+            for n in range(20):
+                tx.delivery_put(_delivery(n, next_attempt=float(100 * step + n)))
+        for n in range(5):
+            tx.delivery_put(_delivery(n, status="succeeded", next_attempt=None))
+        assert tx.next_delivery_due() == 505.0
+        assert [d.id for d in tx.deliveries_due(507.0, limit=10)] == [
+            "whdel_5",
+            "whdel_6",
+            "whdel_7",
+        ]
+        assert len(tx.deliveries_due(10_000.0, limit=100)) == 15

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .framework import permissions, settings
+from .framework import outbox, permissions, settings
 from .framework.context import RequestContext
 from .framework.errors import InvalidRequestError
 from .framework.routing import Route
@@ -68,10 +68,38 @@ def update_settings(engine: Engine, ctx: RequestContext, params: dict[str, Any])
     return get_settings(engine, ctx, params)
 
 
+def list_webhook_deliveries(
+    engine: Engine, ctx: RequestContext, params: dict[str, Any]
+) -> dict[str, Any]:
+    """The account's webhook deliveries, newest first, with every attempt."""
+    limit = _int_param(params, "limit") if params.get("limit") not in (None, "") else 100
+    if not 1 <= limit <= 1000:
+        raise InvalidRequestError("limit must be between 1 and 1000.", param="limit")
+    found = ctx.tx.deliveries(
+        ctx.account,
+        event=params.get("event") or None,
+        endpoint=params.get("endpoint") or None,
+        limit=limit + 1,
+    )
+    return {
+        "object": "list",
+        "data": [outbox.render(d) for d in found[:limit]],
+        "has_more": len(found) > limit,
+        "url": "/_sandbox/webhook_deliveries",
+    }
+
+
 ROUTES = [
     Route("GET", "/_sandbox/clock", get_clock, control=True),
     Route("POST", "/_sandbox/clock/advance", advance_clock, control=True),
     Route("POST", "/_sandbox/restricted_keys", create_restricted_key, control=True),
     Route("GET", "/_sandbox/settings", get_settings, control=True),
     Route("POST", "/_sandbox/settings", update_settings, control=True),
+    Route(
+        "GET",
+        "/_sandbox/webhook_deliveries",
+        list_webhook_deliveries,
+        permission="webhook_endpoints",
+        control=True,
+    ),
 ]

@@ -17,6 +17,8 @@ from .framework.ids import IdFactory
 from .inprocess import InProcessHTTPClient
 from .server import BackgroundServer
 from .store import MemoryStore, SQLiteStore
+from .webhooks import Deliverer, Mode
+from .webhooks.targets import Interface
 
 T = TypeVar("T")
 
@@ -27,7 +29,26 @@ IN_PROCESS_BASE = "http://sandbox.stripekit.invalid"
 class Sandbox:
     """A stateful Stripe-compatible API. In memory by default; pass `db` for a SQLite file
     (WAL) that survives restarts. `start_time`/`frozen` fix the sandbox clock; `seed` makes ids
-    deterministic."""
+    deterministic.
+
+    Webhooks: events are delivered, signed, to the account's `webhook_endpoints`.
+    `webhook_delivery` picks when: "background" (default; a thread, so no API call waits
+    for a delivery), "sync" (before the in-process API call that caused the event
+    returns, for deterministic tests; calls through `serve()`'s HTTP door are still
+    answered first) or "manual" (only when `deliver_webhooks()` is called).
+    Failed deliveries are retried on Stripe's three-day backoff in sandbox time, divided
+    by `webhook_time_factor` (3600 turns an hour into a second); `advance_clock` makes
+    retries due too. `mount_webhook_target(url_prefix, app)` routes endpoint URLs under
+    a prefix to a Python callable, a WSGI app or an ASGI app in this process, no socket:
+
+        sandbox = Sandbox(webhook_delivery="sync")
+        sandbox.mount_webhook_target("http://app.test", flask_app)  # or a callable
+        client = sandbox.client()
+        client.v1.webhook_endpoints.create(
+            params={"url": "http://app.test/webhooks", "enabled_events": ["*"]}
+        )
+        client.v1.customers.create()  # flask_app has handled customer.created by now
+    """
 
     def __init__(
         self,
@@ -37,6 +58,9 @@ class Sandbox:
         frozen: bool = False,
         strict_keys: bool = False,
         seed: int | None = None,
+        webhook_delivery: Mode = "background",
+        webhook_time_factor: float = 1.0,
+        webhook_timeout: float = 10.0,
     ) -> None:
         self.engine = Engine(
             store=SQLiteStore(db) if db is not None else MemoryStore(),
@@ -45,6 +69,12 @@ class Sandbox:
             strict_keys=strict_keys,
         )
         self._http_client = InProcessHTTPClient(self.engine)
+        self.webhooks = Deliverer(
+            self.engine,
+            mode=webhook_delivery,
+            time_factor=webhook_time_factor,
+            timeout=webhook_timeout,
+        )
 
     @property
     def http_client(self) -> InProcessHTTPClient:
@@ -143,6 +173,46 @@ class Sandbox:
     def now(self) -> int:
         return self.engine.clock.now()
 
+    # -- webhooks -------------------------------------------------------------------------
+
+    def mount_webhook_target(
+        self, url_prefix: str, target: Any, *, interface: Interface = "auto"
+    ) -> None:
+        """Deliver webhooks whose endpoint URL starts with `url_prefix` to `target` in this
+        process: a function `target(payload: bytes, headers) -> status code` (None means
+        200), a WSGI app or an ASGI app (`interface` says which when guessing could fail:
+        coroutine callables are ASGI, `(environ, start_response)` ones WSGI)."""
+        self.webhooks.mount(url_prefix, target, interface)
+
+    def set_webhook_delivery(self, mode: Mode) -> None:
+        """Switch between "background", "sync" and "manual" delivery."""
+        self.webhooks.set_mode(mode)
+
+    def deliver_webhooks(self) -> int:
+        """Attempt every webhook delivery due now; returns the number of attempts."""
+        return self.webhooks.deliver_due()
+
+    def webhook_deliveries(
+        self,
+        *,
+        event: str | None = None,
+        endpoint: str | None = None,
+        api_key: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The account's webhook deliveries (newest first) with their attempts: what
+        `GET /_sandbox/webhook_deliveries` answers."""
+        query = urlencode({k: v for k, v in (("event", event), ("endpoint", endpoint)) if v})
+        response = self.engine.handle(
+            "GET",
+            "/_sandbox/webhook_deliveries",
+            query,
+            {"authorization": f"Bearer {api_key or self.api_key}"},
+            b"",
+        )
+        if response.status != 200:
+            raise ValueError(response.json()["error"]["message"])
+        return list(response.json()["data"])
+
     def advance_clock(self, seconds: float) -> int:
         """Move sandbox time forward; returns the new time."""
         return self.engine.advance_clock(seconds)
@@ -152,6 +222,7 @@ class Sandbox:
         return BackgroundServer(self.engine, host, port).start()
 
     def close(self) -> None:
+        self.webhooks.close()
         self.engine.store.close()
 
     def __enter__(self) -> Sandbox:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,6 +75,9 @@ class Engine:
     routes: Iterable[Route] = ()
     # The address pages are linked under when a request names no Host (timers, tests).
     base_url: str = "http://localhost"
+    # Called after a commit that queued webhook deliveries, or after sandbox time moved
+    # (retries may have fallen due): the deliverer's wake-up (sandbox/webhooks/).
+    on_outbox: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         self._router = Router([*resources.ROUTES, *control.ROUTES, *self.routes])
@@ -127,13 +130,24 @@ class Engine:
             ctx = self._context(tx, caller.account, None, None, now=now)
             yield ctx
         self._note_timers(ctx)
+        if ctx.outbox:
+            self._outbox_changed()
 
     def advance_clock(self, seconds: float) -> int:
         now = self.clock.advance(seconds)
         with self.store.transaction(write=True) as tx:
             tx.meta_put("clock_offset", repr(self.clock.current_offset()))
         self._run_due_timers()
+        self._outbox_changed()
         return now
+
+    def _outbox_changed(self) -> None:
+        if self.on_outbox is None:
+            return
+        try:
+            self.on_outbox()
+        except Exception:  # delivery never fails the request that caused it
+            log.exception("sandbox webhook delivery failed")
 
     # -- the door -------------------------------------------------------------------------
 
@@ -231,6 +245,10 @@ class Engine:
                     idem_key,
                     IdempotencyRecord(method, path, params_hash, status, payload, now),
                 )
+        # After the commit: the deliverer reads what this request queued. A control
+        # request may have moved sandbox time, making retries due.
+        if ctx.outbox or (route.control and write):
+            self._outbox_changed()
         response_headers = list(_JSON_HEADERS)
         if idem_key is not None:
             response_headers.append(("idempotency-key", idem_key))
@@ -261,6 +279,8 @@ class Engine:
             if not isinstance(result, pages.Page):
                 raise TypeError(f"{route.template} must answer with a Page")
             self._note_timers(ctx)
+        if ctx.outbox:
+            self._outbox_changed()
         return Response(result.status, result.header_list(), result.body())
 
     def _context(
@@ -320,6 +340,8 @@ class Engine:
                 else:
                     tx.release_savepoint()
                 self._next_due = tx.next_due()
+            if ctx.outbox:
+                self._outbox_changed()
 
     def _run(
         self,

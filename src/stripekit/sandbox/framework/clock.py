@@ -30,6 +30,13 @@ class Clock:
             return int(self._frozen_at)
         return int(self._wall() + self.offset)
 
+    def time(self) -> float:
+        """Current sandbox time with its fraction: webhook retries compressed by a time
+        factor fall due within a second."""
+        if self.frozen:
+            return self._frozen_at
+        return self._wall() + self.offset
+
     def advance(self, seconds: float) -> int:
         if seconds < 0:
             raise ValueError("the sandbox clock only moves forward")

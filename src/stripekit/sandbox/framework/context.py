@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..store import Transaction
+from . import outbox as webhook_outbox
 from .errors import ResourceMissing
 from .ids import IdFactory
 
@@ -31,6 +32,10 @@ class RequestContext:
     # The API version the request asked for (its Stripe-Version header), for the few
     # behaviours older versions keep (legacy metered prices); None for the sandbox's own.
     stripe_version: str | None = None
+    # Ids of the webhook deliveries this request queued; shared (not copied) by contexts
+    # derived with dataclasses.replace, so the engine sees them all and, after the commit,
+    # wakes the deliverer.
+    outbox: list[str] = field(default_factory=list)
 
     def version_before(self, version: str) -> bool:
         """Whether the request asked for an API version older than `version` (a date such
@@ -94,7 +99,8 @@ class RequestContext:
         obj: dict[str, Any],
         previous_attributes: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Record an Event for a change; webhook delivery reads the event log later."""
+        """Record an Event for a change, and in the same transaction one webhook delivery
+        per enabled endpoint that wants it (the event's `pending_webhooks`)."""
         data: dict[str, Any] = {"object": obj}
         if previous_attributes is not None:
             data["previous_attributes"] = previous_attributes
@@ -109,6 +115,7 @@ class RequestContext:
             "request": {"id": self.request_id, "idempotency_key": self.idempotency_key},
             "type": event_type,
         }
+        event["pending_webhooks"] = webhook_outbox.queue(self, event)
         self.tx.insert(self.account, "event", event)
         self.events.append(event)
         return event

@@ -41,6 +41,7 @@ from . import (
     test_clocks,
     tokens,
     usage_records,
+    webhook_endpoints,
 )
 
 MODULES: tuple[ModuleType, ...] = (
@@ -76,6 +77,7 @@ MODULES: tuple[ModuleType, ...] = (
     billing_portal,
     files,
     file_links,
+    webhook_endpoints,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]

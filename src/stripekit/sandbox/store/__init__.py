@@ -3,6 +3,7 @@ and PostgreSQL later; all pass the same store tests."""
 
 from .base import (
     CursorNotFound,
+    Delivery,
     Filter,
     IdempotencyRecord,
     KeyRecord,
@@ -16,6 +17,7 @@ from .sqlite import SQLiteStore
 
 __all__ = [
     "CursorNotFound",
+    "Delivery",
     "Filter",
     "IdempotencyRecord",
     "KeyRecord",

@@ -60,6 +60,26 @@ class Timer:
 
 
 @dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event owed to one webhook endpoint: the outbox row written in the transaction
+    that emitted the event, then updated by the deliverer after each attempt."""
+
+    id: str
+    account: str
+    event: str
+    endpoint: str
+    created: int
+    # "pending" until a 2xx ("succeeded") or the retry window closes ("failed"); an
+    # endpoint deleted or disabled meanwhile ends it too ("abandoned").
+    status: str = "pending"
+    # Sandbox time (fractional: a time factor compresses retries below a second) of the
+    # next attempt; None once settled.
+    next_attempt: float | None = None
+    # Each attempt: {"attempted_at", "status_code", "error", "duration_ms", "next_retry"}.
+    attempts: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     items: list[dict[str, Any]]
     has_more: bool
@@ -148,6 +168,32 @@ class Transaction(ABC):
     @abstractmethod
     def next_due(self) -> int | None:
         """When the earliest timer on sandbox time falls due (None when there is none)."""
+
+    @abstractmethod
+    def delivery_put(self, delivery: Delivery) -> None:
+        """Write a webhook delivery, new or updated (same id)."""
+
+    @abstractmethod
+    def delivery_get(self, delivery_id: str) -> Delivery | None: ...
+
+    @abstractmethod
+    def deliveries_due(self, now: float, limit: int = 100) -> list[Delivery]:
+        """Pending deliveries whose next attempt is at or before `now`, earliest first."""
+
+    @abstractmethod
+    def next_delivery_due(self) -> float | None:
+        """When the earliest pending delivery is due (None when none is pending)."""
+
+    @abstractmethod
+    def deliveries(
+        self,
+        account: str,
+        *,
+        event: str | None = None,
+        endpoint: str | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]:
+        """An account's deliveries, newest first, optionally of one event or endpoint."""
 
     @abstractmethod
     def meta_get(self, name: str) -> str | None: ...

@@ -21,6 +21,7 @@ import orjson
 
 from .base import (
     CursorNotFound,
+    Delivery,
     Filter,
     IdempotencyRecord,
     KeyRecord,
@@ -344,6 +345,50 @@ class MemoryTransaction(Transaction):
         due = self._store.due_on(None, None, 1)
         return due[0].due if due else None
 
+    # -- webhook deliveries -------------------------------------------------------------
+
+    def delivery_put(self, delivery: Delivery) -> None:
+        store = self._store
+        old = store.deliveries.get(delivery.id)
+        store.set_delivery(delivery)
+
+        def undo() -> None:
+            if old is None:
+                store.deliveries.pop(delivery.id, None)
+            else:
+                store.set_delivery(old)
+
+        self._undo.append(undo)
+
+    def delivery_get(self, delivery_id: str) -> Delivery | None:
+        return self._store.deliveries.get(delivery_id)
+
+    def deliveries_due(self, now: float, limit: int = 100) -> list[Delivery]:
+        return self._store.due_deliveries(now, limit)
+
+    def next_delivery_due(self) -> float | None:
+        due = self._store.due_deliveries(None, 1)
+        return due[0].next_attempt if due else None
+
+    def deliveries(
+        self,
+        account: str,
+        *,
+        event: str | None = None,
+        endpoint: str | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]:
+        found: list[Delivery] = []
+        for delivery in reversed(self._store.deliveries.values()):
+            if delivery.account != account:
+                continue
+            if (event and delivery.event != event) or (endpoint and delivery.endpoint != endpoint):
+                continue
+            found.append(delivery)
+            if len(found) == limit:
+                break
+        return found
+
     def meta_get(self, name: str) -> str | None:
         return self._store.meta.get(name)
 
@@ -380,12 +425,51 @@ class MemoryStore(Store):
         self.keys: dict[str, KeyRecord] = {}
         self.meta: dict[str, str] = {}
         self.timers: dict[int, Timer] = {}
+        # Deliveries in creation order (an update keeps a delivery's place), and a heap of
+        # (next attempt, order, id) over the pending ones: an endpoint that is down for
+        # days keeps thousands pending, and the deliverer asks what is due after every
+        # commit. Entries a later write made stale are dropped lazily.
+        self.deliveries: dict[str, Delivery] = {}
+        self._delivery_heap: list[tuple[float, int, str]] = []
         # A heap of (due, id) per test clock (key (account, clock)) and one for sandbox time
         # (key None), so a clock with thousands of renewals pending finds the next one
         # without sorting them all. Removed timers are dropped lazily from the heaps.
         self._timer_heaps: dict[tuple[str, str] | None, list[tuple[int, int]]] = {}
         self.seq = 0
         self.lock = threading.RLock()
+
+    def set_delivery(self, delivery: Delivery) -> None:
+        self.deliveries[delivery.id] = delivery
+        if delivery.status == "pending" and delivery.next_attempt is not None:
+            self.seq += 1
+            heapq.heappush(self._delivery_heap, (delivery.next_attempt, self.seq, delivery.id))
+
+    def _live(self, entry: tuple[float, int, str]) -> bool:
+        delivery = self.deliveries.get(entry[2])
+        return (
+            delivery is not None
+            and delivery.status == "pending"
+            and delivery.next_attempt == entry[0]
+        )
+
+    def due_deliveries(self, until: float | None, limit: int) -> list[Delivery]:
+        """The earliest pending deliveries due at or before `until` (any if None)."""
+        heap = self._delivery_heap
+        found: list[Delivery] = []
+        kept: list[tuple[float, int, str]] = []
+        seen: set[str] = set()
+        while heap and len(found) < limit:
+            entry = heapq.heappop(heap)
+            if entry[2] in seen or not self._live(entry):
+                continue  # stale: dropped for good
+            kept.append(entry)
+            if until is not None and entry[0] > until:
+                break
+            seen.add(entry[2])
+            found.append(self.deliveries[entry[2]])
+        for entry in kept:
+            heapq.heappush(heap, entry)
+        return found
 
     def index_timer(self, timer: Timer) -> None:
         key = None if timer.clock is None else (timer.account, timer.clock)

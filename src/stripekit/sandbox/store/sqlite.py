@@ -18,6 +18,7 @@ import orjson
 
 from .base import (
     CursorNotFound,
+    Delivery,
     Filter,
     IdempotencyRecord,
     KeyRecord,
@@ -66,7 +67,27 @@ CREATE TABLE IF NOT EXISTS timers (
     clock TEXT
 );
 CREATE INDEX IF NOT EXISTS timers_by_due ON timers(due, id);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    account TEXT NOT NULL,
+    event TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    next_attempt REAL,
+    attempts TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due
+    ON webhook_deliveries(next_attempt) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_account ON webhook_deliveries(account, seq);
 """
+
+_DELIVERY_COLUMNS = "id, account, event, endpoint, created, status, next_attempt, attempts"
+
+
+def _delivery(row: tuple[Any, ...]) -> Delivery:
+    return Delivery(*row[:7], attempts=tuple(orjson.loads(row[7])))
 
 
 def _json_path(path: tuple[str, ...]) -> str:
@@ -288,6 +309,62 @@ class SQLiteTransaction(Transaction):
         row = self._conn.execute("SELECT min(due) FROM timers WHERE clock IS NULL").fetchone()
         return row[0] if row else None
 
+    def delivery_put(self, delivery: Delivery) -> None:
+        self._conn.execute(
+            f"INSERT INTO webhook_deliveries({_DELIVERY_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET status=excluded.status,"
+            " next_attempt=excluded.next_attempt, attempts=excluded.attempts",
+            (
+                delivery.id,
+                delivery.account,
+                delivery.event,
+                delivery.endpoint,
+                delivery.created,
+                delivery.status,
+                delivery.next_attempt,
+                orjson.dumps(delivery.attempts).decode(),
+            ),
+        )
+
+    def delivery_get(self, delivery_id: str) -> Delivery | None:
+        row = self._conn.execute(
+            f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id=?", (delivery_id,)
+        ).fetchone()
+        return _delivery(row) if row else None
+
+    def deliveries_due(self, now: float, limit: int = 100) -> list[Delivery]:
+        rows = self._conn.execute(
+            f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE status='pending'"
+            " AND next_attempt <= ? ORDER BY next_attempt, seq LIMIT ?",
+            (now, limit),
+        ).fetchall()
+        return [_delivery(row) for row in rows]
+
+    def next_delivery_due(self) -> float | None:
+        row = self._conn.execute(
+            "SELECT min(next_attempt) FROM webhook_deliveries WHERE status='pending'"
+        ).fetchone()
+        return row[0] if row else None
+
+    def deliveries(
+        self,
+        account: str,
+        *,
+        event: str | None = None,
+        endpoint: str | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]:
+        sql = f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE account=?"
+        args: list[Any] = [account]
+        if event:
+            sql += " AND event=?"
+            args.append(event)
+        if endpoint:
+            sql += " AND endpoint=?"
+            args.append(endpoint)
+        rows = self._conn.execute(sql + " ORDER BY seq DESC LIMIT ?", [*args, limit]).fetchall()
+        return [_delivery(row) for row in rows]
+
     def meta_get(self, name: str) -> str | None:
         row = self._conn.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
         return row[0] if row else None
@@ -313,7 +390,8 @@ class SQLiteStore(Store):
         self._tx = SQLiteTransaction(self._conn)
 
     def _migrate(self) -> None:
-        """Bring a file written by an earlier version up to this schema."""
+        """Bring a file written by an earlier version up to this schema (tables added
+        since, such as `webhook_deliveries`, come from the schema's IF NOT EXISTS)."""
         columns = {row[1] for row in self._conn.execute("PRAGMA table_info(timers)")}
         if "clock" not in columns:
             self._conn.execute("ALTER TABLE timers ADD COLUMN clock TEXT")
