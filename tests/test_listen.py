@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO
 
 import pytest
@@ -135,3 +136,23 @@ def test_sandbox_deliveries_command(served: tuple[Sandbox, BackgroundServer]) ->
         check=True,
     )
     assert filtered.stdout.strip() == "[]"
+
+
+def test_named_account_of_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stripekit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STRIPE_API_KEY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    (tmp_path / "stripekit.toml").write_text("[accounts.scratch]\nsandbox = true\n")
+    assert main(["listen", "--print-secret", "--account", "scratch"]) == 0
+    first = capsys.readouterr().out.strip()
+    assert main(["listen", "--print-secret", "--account", "scratch"]) == 0
+    assert capsys.readouterr().out.strip() == first  # stable across runs
+    with Sandbox(tmp_path / ".stripekit" / "sandbox.db") as sandbox:
+        assert first == signing_secret(sandbox.account_key("scratch"))
+    assert main(["sandbox", "deliveries", "--account", "scratch"]) == 0
+    with pytest.raises(SystemExit, match="no account named 'nope'"):
+        main(["listen", "--print-secret", "--account", "nope"])

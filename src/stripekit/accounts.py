@@ -112,7 +112,17 @@ class Account:
 
     def _embedded_client(self, options: dict[str, Any]) -> stripe.StripeClient:
         self._sandbox = self.open_sandbox()
-        return self._sandbox.client(self._sandbox.account_key(self.name), **options)
+        self._embedded_key = self._sandbox.account_key(self.name)
+        return self._sandbox.client(self._embedded_key, **options)
+
+    def secret(self) -> str:
+        """The key this account's requests carry (in the embedded sandbox: its account's
+        key there), for what must be derived from it, such as `listen`'s signing secret."""
+        self.stripe_client()
+        key = self.api_key or getattr(self, "_embedded_key", None)
+        if key is None:
+            raise AccountError(f"account {self.name!r} was given a client, not a key")
+        return key
 
     def close(self) -> None:
         if self._sandbox is not None:

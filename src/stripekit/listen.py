@@ -23,6 +23,8 @@ from typing import Any, TextIO
 
 import stripe
 
+from .accounts import AccountError, load_accounts
+
 DEFAULT_API_BASE = "http://127.0.0.1:12111"
 POLL_INTERVAL = 0.25
 PAGE = 100
@@ -123,14 +125,28 @@ def listen(
         time.sleep(poll_interval)
 
 
+def _connect(args: argparse.Namespace) -> tuple[stripe.StripeClient, str]:
+    """The client and its key: a named account of stripekit.toml (`--account`), or
+    `--api-key`/`--api-base`."""
+    if args.account:
+        try:
+            account = load_accounts()[args.account]
+            return account.stripe_client(), account.secret()
+        except KeyError:
+            raise SystemExit(f"stripekit: no account named {args.account!r}") from None
+        except AccountError as exc:
+            raise SystemExit(f"stripekit: {exc}") from None
+    return make_client(args.api_key, args.api_base), api_key_from(args.api_key)
+
+
 def _listen_command(args: argparse.Namespace) -> int:
-    secret = signing_secret(api_key_from(args.api_key))
+    client, key = _connect(args)
+    secret = signing_secret(key)
     if args.print_secret:
         print(secret)
         return 0
     if not args.forward_to:
         raise SystemExit("stripekit listen: --forward-to URL is needed (or --print-secret)")
-    client = make_client(args.api_key, args.api_base)
     with contextlib.suppress(KeyboardInterrupt):
         listen(client, args.forward_to, secret, events=(args.events or "").split(","))
     return 0
@@ -142,7 +158,7 @@ def _format_attempt(attempt: dict[str, Any]) -> str:
 
 
 def _deliveries_command(args: argparse.Namespace) -> int:
-    client = make_client(args.api_key, args.api_base)
+    client, _ = _connect(args)
     params = {k: v for k, v in (("event", args.event), ("endpoint", args.endpoint)) if v}
     found = client.raw_request("get", "/_sandbox/webhook_deliveries", limit=args.limit, **params)
     data: list[dict[str, Any]] = json.loads(found.body)["data"]
@@ -159,6 +175,9 @@ def _deliveries_command(args: argparse.Namespace) -> int:
 
 
 def _add_connection_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--account", default=None, help="a named account of stripekit.toml (instead of a key)"
+    )
     parser.add_argument("--api-key", default=None, help="secret key (default STRIPE_API_KEY)")
     parser.add_argument(
         "--api-base",

@@ -13,6 +13,7 @@ from . import (
     checkout,
     customers,
     discounts,
+    events,
     files,
     generic,
     money,
@@ -31,6 +32,7 @@ MODULES: tuple[ModuleType, ...] = (
     money,
     files,
     checkout,
+    events,
     generic,
 )
 

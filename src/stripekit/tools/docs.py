@@ -108,7 +108,10 @@ def render() -> str:
     """The whole reference, examples run against a fresh in-memory sandbox."""
     from ..sandbox import Sandbox
 
-    with Sandbox(seed=1, start_time=DOCS_START_TIME, frozen=True) as sandbox:
+    # Deliveries stay queued: the example endpoints point at apps that are not running.
+    with Sandbox(
+        seed=1, start_time=DOCS_START_TIME, frozen=True, webhook_delivery="manual"
+    ) as sandbox:
         actions = AccountActions(Account(client=sandbox.client()))
         lines = [
             "# stripekit actions",

@@ -297,4 +297,9 @@ FIXTURES: dict[str, Fixture] = {
         "create_payment_link", line_items=[{"price": run.fixture("one_time_price"), "quantity": 1}]
     )["id"],
     "event": _first_event,
+    "webhook_endpoint": lambda run: run.call(
+        "create_webhook_endpoint",
+        url="http://localhost:8000/webhooks",
+        enabled_events=["customer.created"],
+    )["id"],
 }

@@ -1,5 +1,5 @@
-"""Events, and `request`: any endpoint with the account's credentials (source 003's
-"Generic HTTP Request")."""
+"""`request`: any endpoint with the account's credentials (source 003's "Generic HTTP
+Request")."""
 
 from typing import Any, Literal
 
@@ -7,7 +7,6 @@ import stripe
 from pydantic import Field
 
 from .action import Action, Params
-from .declare import get, list_
 from .errors import InputError
 from .runner import send
 
@@ -40,17 +39,5 @@ ACTIONS = [
         },
         custom=_request,
         example={"method": "GET", "path": "/v1/customers", "params": {"limit": 1}},
-    ),
-    get(
-        "event",
-        "/v1/events/{id}",
-        "Retrieve an event (what changed, and the object as it was then).",
-        example={"id": "$event"},
-    ),
-    list_(
-        "events",
-        "/v1/events",
-        "List events of the last 30 days, newest first, by type (customer.*) or created.",
-        example={"type": "customer.created", "limit": 2},
     ),
 ]

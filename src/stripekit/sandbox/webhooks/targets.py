@@ -117,9 +117,26 @@ def _guess(target: Any) -> Interface:
     return "wsgi" if names[:2] == ["environ", "start_response"] else "function"
 
 
+class Headers(dict[str, str]):
+    """Request headers as a function target gets them: looked up in any case
+    (`headers["stripe-signature"]`), as web frameworks do."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        super().__init__((name.lower(), value) for name, value in headers.items())
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and super().__contains__(name.lower())
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(name.lower(), default)
+
+
 def _function(target: FunctionTarget) -> Callable[[str, bytes, Mapping[str, str]], int]:
     def call(url: str, body: bytes, headers: Mapping[str, str]) -> int:
-        status = target(body, headers)
+        status = target(body, Headers(headers))
         return 200 if status is None else int(status)
 
     return call
