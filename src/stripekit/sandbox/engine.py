@@ -78,6 +78,10 @@ class Engine:
     # Called after a commit that queued webhook deliveries, or after sandbox time moved
     # (retries may have fallen due): the deliverer's wake-up (sandbox/webhooks/).
     on_outbox: Callable[[], None] | None = None
+    # Requests in progress and when the last one ended (monotonic seconds): background
+    # webhook delivery waits for a quiet moment, so it never takes the CPU from a request.
+    busy: int = 0
+    last_request: float = 0.0
 
     def __post_init__(self) -> None:
         self._router = Router([*resources.ROUTES, *control.ROUTES, *self.routes])
@@ -162,6 +166,7 @@ class Engine:
         """One request in, one response out. Header names must be lower-case (ASGI's are;
         the in-process door lowers the SDK's)."""
         request_id = self.ids.new("req", 14)
+        self.busy += 1
         try:
             response = self._handle(method.upper(), path, query, headers, body, request_id)
         except StripeError as exc:
@@ -169,6 +174,9 @@ class Engine:
         except Exception:  # a bug of ours: Stripe's 500 shape, never a traceback
             log.exception("sandbox error on %s %s", method, path)
             response = self._error(ApiError("An unknown error occurred", code=None))
+        finally:
+            self.busy -= 1
+            self.last_request = time.monotonic()
         response.headers.append(("request-id", request_id))
         return response
 

@@ -54,6 +54,11 @@ IDLE_LINGER = 5.0
 BATCH = 16
 # Seconds of sandbox time a claimed delivery stays leased beyond the attempt's timeout.
 LEASE_MARGIN = 30.0
+# Background delivery gives way to API requests: before each attempt it waits until no
+# request has run for QUIET seconds, but never longer than MAX_DEFER, so a steady stream
+# of requests slows delivery down without stopping it (wall seconds).
+QUIET = 0.002
+MAX_DEFER = 0.25
 
 
 def _on_event_loop() -> bool:
@@ -227,14 +232,23 @@ class Deliverer:
                         if self._stopping:
                             self._release(jobs[done:])
                             break
+                        if self.mode == "background":
+                            self._give_way()
                         self._attempt(job)
                         attempts += 1
-                        if self.mode == "background":
-                            # Hand the GIL to a waiting API request between deliveries.
-                            time.sleep(0)
             finally:
                 self._in_pass.active = False
         return attempts
+
+    def _give_way(self) -> None:
+        """Wait for a quiet moment between API requests (at most MAX_DEFER): a burst of
+        requests runs at full speed and its deliveries follow it."""
+        deadline = time.monotonic() + MAX_DEFER
+        while (now := time.monotonic()) < deadline:
+            quiet_for = now - self.engine.last_request
+            if self.engine.busy == 0 and quiet_for >= QUIET:
+                return
+            time.sleep(max(QUIET - quiet_for, 0.0005))
 
     def _claim(self) -> list[_Job]:
         """Take the due deliveries: each is leased (its next attempt pushed past the time
