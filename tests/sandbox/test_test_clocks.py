@@ -155,3 +155,44 @@ def test_advance_is_limited_to_two_intervals(client: stripe.StripeClient) -> Non
         clock.id, params={"frozen_time": FROZEN + 14 * 86400}
     )
     assert ok.status == "advancing"
+
+
+def test_a_clock_customers_payment_becomes_available_as_the_clock_advances(
+    client: stripe.StripeClient,
+) -> None:
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": FROZEN})
+    card = client.v1.payment_methods.create(params={"type": "card", "card": {"token": "tok_visa"}})
+    customer = client.v1.customers.create(
+        params={
+            "test_clock": clock.id,
+            "payment_method": card.id,
+            "invoice_settings": {"default_payment_method": card.id},
+        }
+    )
+    price = client.v1.prices.create(
+        params={
+            "currency": "usd",
+            "unit_amount": 1000,
+            "recurring": {"interval": "month"},
+            "product_data": {"name": "Monthly"},
+        }
+    )
+    client.v1.subscriptions.create(params={"customer": customer.id, "items": [{"price": price.id}]})
+    # A payment outside the clock follows sandbox time.
+    client.v1.payment_intents.create(
+        params={"amount": 500, "currency": "usd", "payment_method": "pm_card_visa",
+                "confirm": True, "payment_method_types": ["card"]}
+    )  # fmt: skip
+    net = 1000 - 59  # 2.9% + 30c
+    balance = client.v1.balance.retrieve()
+    assert (balance.available[0].amount, balance.pending[0].amount) == (0, net + 500 - 45)
+    txn = client.v1.balance_transactions.list(params={"type": "charge", "limit": 2}).data[1]
+    assert txn.status == "pending" and txn.available_on == (FROZEN // 86400 + 2) * 86400
+
+    client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": FROZEN + 3 * 86400})
+    assert client.v1.test_helpers.test_clocks.retrieve(clock.id).status == "ready"
+    balance = client.v1.balance.retrieve()
+    assert (balance.available[0].amount, balance.pending[0].amount) == (net, 500 - 45)
+    assert client.v1.balance_transactions.retrieve(txn.id).status == "available"
+    available = client.v1.events.list(params={"type": "balance.available"}).data
+    assert len(available) == 1 and available[0].created == (FROZEN // 86400 + 2) * 86400

@@ -5,8 +5,9 @@ is always the sum of the transactions (nothing else holds money).
 A transaction is `pending` until its `available_on`, then `available`. It is stored with
 its status as of the moment it is recorded; one that becomes available later gets a timer
 (`AVAILABLE_TIMER`, handled by the balance resource), which flips the stored status and
-sends `balance.available`, so expanded copies are right too. Direct reads still go
-through `present`, which is right whatever the timers have done.
+sends `balance.available`. The stored status is the truth (the engine runs due timers
+before every request): the money of a payment made on a test clock becomes available
+when that clock passes `available_on`, whatever sandbox time says.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ CARD_FIXED = 30
 PENDING_DAYS = 2
 # The timer kind `record` schedules for a transaction that becomes available later.
 AVAILABLE_TIMER = "balance.available"
+# Which test clock a transaction's availability follows (kept beside it, never shown).
+CLOCK_BINDING = "balance_transaction.test_clock"
 # Every movement the sandbox makes comes from card payments, the one balance source type.
 SOURCE_TYPE = "card"
 
@@ -54,9 +57,11 @@ def record(
     fee_description: str = "Stripe processing fees",
     description: str | None = None,
     available: int | None = None,
+    clock: str | None = None,
 ) -> dict[str, Any]:
     """Insert one balance transaction; `amount` is signed (refunds and payouts negative).
-    `available` is when the net becomes available (default: now)."""
+    `available` is when the net becomes available (default: now); with `clock`, that is
+    a time on that test clock (the payment of a customer living on it)."""
     fee_details = (
         [
             {
@@ -86,26 +91,35 @@ def record(
         "net": amount - fee,
         "reporting_category": reporting_category,
         "source": source,
-        "status": "available" if when <= ctx.now else "pending",
+        "status": "available" if when <= _time_line_now(ctx, clock) else "pending",
         "type": type_,
     }
     ctx.insert(txn)
     if txn["status"] == "pending":
-        ctx.schedule(when, AVAILABLE_TIMER, txn["id"])
+        ctx.schedule(when, AVAILABLE_TIMER, txn["id"], clock=clock)
+        if clock is not None:
+            binding = {"object": CLOCK_BINDING, "id": txn["id"], "clock": clock, "created": ctx.now}
+            ctx.insert(binding)
     return txn
 
 
-def present(ctx: RequestContext, txn: dict[str, Any]) -> dict[str, Any]:
-    """A balance transaction with its status as of now (pending until `available_on`)."""
-    status = "available" if txn["available_on"] <= ctx.now else "pending"
-    return txn if txn["status"] == status else {**txn, "status": status}
+def _time_line_now(ctx: RequestContext, clock: str | None) -> int:
+    """Now on a test clock (for its customers' money), or sandbox time."""
+    found = ctx.find("test_helpers.test_clock", clock) if clock else None
+    return int(found["frozen_time"]) if found is not None else ctx.now
+
+
+def clock_of(ctx: RequestContext, txn: dict[str, Any]) -> str | None:
+    """The test clock a transaction's availability follows, if any."""
+    binding = ctx.find(CLOCK_BINDING, txn["id"])
+    return binding["clock"] if binding is not None else None
 
 
 def _sums(ctx: RequestContext) -> tuple[dict[str, int], dict[str, int]]:
     available: dict[str, int] = defaultdict(int)
     pending: dict[str, int] = defaultdict(int)
     for txn in ctx.tx.scan(ctx.account, "balance_transaction"):
-        bucket = available if txn["available_on"] <= ctx.now else pending
+        bucket = available if txn["status"] == "available" else pending
         bucket[txn["currency"]] += txn["net"]
     return available, pending
 

@@ -49,7 +49,6 @@ def _list(ctx: RequestContext, params: dict[str, Any], url: str) -> dict[str, An
     page = list_objects(
         ctx, "balance_transaction", params, url, tuple(filters), noun="balance transaction"
     )
-    page["data"] = [ledger.present(ctx, txn) for txn in page["data"]]
     return page
 
 
@@ -62,19 +61,23 @@ def retrieve_transaction(ctx: RequestContext, params: dict[str, Any], id: str) -
     txn = ctx.find("balance_transaction", id)
     if txn is None:
         raise ResourceMissing("balance transaction", id)
-    return ledger.present(ctx, txn)
+    return txn
 
 
 def _funds_available(ctx: RequestContext, txn_id: str) -> None:
-    """Sandbox time reached a transaction's `available_on`: mark every transaction that is
-    due by now available (their timers may share the moment) and send one
-    `balance.available` for the lot."""
+    """Time reached a transaction's `available_on` (sandbox time, or its test clock's):
+    mark every transaction on the same time line that is due by now available (their
+    timers may share the moment) and send one `balance.available` for the lot."""
+    own = ctx.find("balance_transaction", txn_id)
+    if own is None:
+        return
+    clock = ledger.clock_of(ctx, own)
     due = [
         txn
         for txn in ctx.tx.scan(
             ctx.account, "balance_transaction", (Filter(("status",), "eq", "pending"),)
         )
-        if txn["available_on"] <= ctx.now
+        if txn["available_on"] <= ctx.now and ledger.clock_of(ctx, txn) == clock
     ]
     if not due:
         return  # an earlier timer at the same moment did the work

@@ -86,15 +86,6 @@ def _is_inquiry(dispute: dict[str, Any]) -> bool:
     return dispute["status"].startswith("warning_")
 
 
-def present(ctx: RequestContext, dispute: dict[str, Any]) -> dict[str, Any]:
-    """The dispute with its balance transactions' statuses as of now."""
-    txns = dispute["balance_transactions"]
-    shown = [ledger.present(ctx, txn) for txn in txns]
-    if all(a is b for a, b in zip(shown, txns, strict=True)):
-        return dispute
-    return {**dispute, "balance_transactions": shown}
-
-
 def refresh_transaction(ctx: RequestContext, txn: dict[str, Any]) -> None:
     """Keep the copy of a balance transaction a dispute embeds in step with the ledger
     (the balance resource calls this when a transaction becomes available)."""
@@ -296,8 +287,8 @@ def _update(ctx: RequestContext, dispute: dict[str, Any], params: dict[str, Any]
     previous.update(updates.apply(dispute, params, ("metadata",)))
     if previous:
         ctx.save(dispute)
-        ctx.emit("charge.dispute.updated", present(ctx, dispute), previous)
-    return present(ctx, dispute)
+        ctx.emit("charge.dispute.updated", dispute, previous)
+    return dispute
 
 
 def _close(ctx: RequestContext, dispute: dict[str, Any]) -> dict[str, Any]:
@@ -305,8 +296,8 @@ def _close(ctx: RequestContext, dispute: dict[str, Any]) -> dict[str, Any]:
     _already_closed(dispute)
     dispute["status"] = "warning_closed" if _is_inquiry(dispute) else "lost"
     ctx.save(dispute)
-    ctx.emit("charge.dispute.closed", present(ctx, dispute))
-    return present(ctx, dispute)
+    ctx.emit("charge.dispute.closed", dispute)
+    return dispute
 
 
 def _settle(ctx: RequestContext, dispute_id: str) -> None:
@@ -331,28 +322,28 @@ def _settle(ctx: RequestContext, dispute_id: str) -> None:
             dispute["payment_method_details"]["card"]["case_type"] = "chargeback"
             _withdraw(ctx, dispute)
             ctx.save(dispute)
-            ctx.emit("charge.dispute.updated", present(ctx, dispute), previous)
-            ctx.emit("charge.dispute.funds_withdrawn", present(ctx, dispute))
+            ctx.emit("charge.dispute.updated", dispute, previous)
+            ctx.emit("charge.dispute.funds_withdrawn", dispute)
         elif text in (WINNING, LOSING):
             dispute["status"] = "warning_closed"
             ctx.save(dispute)
-            ctx.emit("charge.dispute.closed", present(ctx, dispute))
+            ctx.emit("charge.dispute.closed", dispute)
         return
     if text == WINNING:
         dispute["status"] = "won"
         dispute["is_charge_refundable"] = True
         _reinstate(ctx, dispute)
         ctx.save(dispute)
-        ctx.emit("charge.dispute.funds_reinstated", present(ctx, dispute))
-        ctx.emit("charge.dispute.closed", present(ctx, dispute))
+        ctx.emit("charge.dispute.funds_reinstated", dispute)
+        ctx.emit("charge.dispute.closed", dispute)
     elif text == LOSING:
         dispute["status"] = "lost"
         ctx.save(dispute)
-        ctx.emit("charge.dispute.closed", present(ctx, dispute))
+        ctx.emit("charge.dispute.closed", dispute)
 
 
 def retrieve(ctx: RequestContext, params: dict[str, Any], dispute: str) -> dict[str, Any]:
-    return present(ctx, _load(ctx, dispute))
+    return _load(ctx, dispute)
 
 
 def update(ctx: RequestContext, params: dict[str, Any], dispute: str) -> dict[str, Any]:
@@ -370,12 +361,11 @@ def list_(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         if params.get(name)
     ]
     page = list_objects(ctx, "dispute", params, "/v1/disputes", tuple(filters))
-    page["data"] = [present(ctx, d) for d in page["data"]]
     return page
 
 
 def retrieve_for_charge(ctx: RequestContext, params: dict[str, Any], charge: str) -> dict[str, Any]:
-    return present(ctx, _for_charge(ctx, charge))
+    return _for_charge(ctx, charge)
 
 
 def update_for_charge(ctx: RequestContext, params: dict[str, Any], charge: str) -> dict[str, Any]:

@@ -301,6 +301,11 @@ def record_capture(ctx: RequestContext, charge: dict[str, Any], amount: int) -> 
     """Capture `amount` of an approved charge: the money lands in the ledger, fee taken;
     the rest of the authorization is released. Saves the charge and emits nothing."""
     card = payment_methods.card_of(charge["payment_method_details"])
+    customer = ctx.find("customer", charge["customer"]) if charge.get("customer") else None
+    # A test clock's customer: the funds become available as that clock passes the day.
+    clock_id = (customer or {}).get("test_clock")
+    clock = ctx.find("test_helpers.test_clock", clock_id) if clock_id else None
+    paid_at = int(clock["frozen_time"]) if clock is not None else ctx.now
     txn = ledger.record(
         ctx,
         type_="charge",
@@ -310,7 +315,8 @@ def record_capture(ctx: RequestContext, charge: dict[str, Any], amount: int) -> 
         reporting_category="charge",
         fee=ledger.card_fee(amount, charge["currency"]),
         description=charge["description"],
-        available=ledger.available_on(ctx.now, immediately=card.outcome == BYPASS_PENDING),
+        available=ledger.available_on(paid_at, immediately=card.outcome == BYPASS_PENDING),
+        clock=clock["id"] if clock is not None else None,
     )
     charge["captured"] = True
     charge["amount_captured"] = amount
