@@ -1,4 +1,5 @@
-"""`stripekit actions`, `stripekit call <action> --param value ...` and `stripekit docs`."""
+"""`stripekit actions`, `stripekit call <action> --param value ...`, `stripekit mcp` and
+`stripekit docs`."""
 
 from __future__ import annotations
 
@@ -32,6 +33,17 @@ def add_commands(commands: Any) -> None:
     call.add_argument("--account", default="default", help="named account (stripekit.toml)")
     call.add_argument("--json", dest="json_input", help="all inputs as one JSON object")
     call.set_defaults(func=_call)
+
+    mcp = commands.add_parser(
+        "mcp",
+        help="serve the actions to an AI agent (MCP over stdio)",
+        description="A Model Context Protocol server on stdin/stdout whose tools are the "
+        "actions, on one account.",
+    )
+    mcp.add_argument("--account", default="default", help="named account (stripekit.toml)")
+    mcp.add_argument("--read-only", action="store_true", help="only actions that change nothing")
+    mcp.add_argument("--allow", default=None, help="comma-separated actions to offer (all)")
+    mcp.set_defaults(func=_mcp)
 
     docs = commands.add_parser("docs", help="write the action reference (Markdown)")
     docs.add_argument("--out", default="-", help="file to write (default: stdout)")
@@ -123,6 +135,24 @@ def _call(args: argparse.Namespace) -> int:
     finally:
         integrations.stripe.close()
     print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    from . import integrations
+    from .agents.mcp import Server, chosen_tools, serve
+
+    allow = [name.strip() for name in args.allow.split(",")] if args.allow else None
+    try:
+        tools = chosen_tools(read_only=args.read_only, allow=allow)
+        actions = getattr(integrations.stripe, args.account)
+    except (ValueError, AccountError, AttributeError) as exc:
+        print(f"stripekit mcp: {exc}", file=sys.stderr)
+        return 2
+    try:
+        serve(Server(actions, tools, read_only=args.read_only))
+    finally:
+        integrations.stripe.close()
     return 0
 
 

@@ -32,7 +32,10 @@ def validate(action: Action, arguments: Mapping[str, Any]) -> tuple[Params, Para
 
 
 def _input_error(exc: ValidationError, action: str) -> InputError:
-    problem = exc.errors()[0]
+    # An unknown field is reported first, as Stripe does: it is usually a misspelling of
+    # the field that is then missing.
+    problems = exc.errors()
+    problem = next((p for p in problems if p["type"] == "extra_forbidden"), problems[0])
     param = _bracketed(problem["loc"])
     kind = problem["type"]
     if kind == "missing":
