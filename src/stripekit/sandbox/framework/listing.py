@@ -42,6 +42,46 @@ def created_range(value: Any, param: str = "created") -> dict[str, int] | None:
     )
 
 
+def in_range(value: int, bounds: dict[str, int] | None) -> bool:
+    """Whether `value` passes a `created`-style range (`gt`, `gte`, `lt`, `lte`)."""
+    bounds = bounds or {}
+    return (
+        ("gt" not in bounds or value > bounds["gt"])
+        and ("gte" not in bounds or value >= bounds["gte"])
+        and ("lt" not in bounds or value < bounds["lt"])
+        and ("lte" not in bounds or value <= bounds["lte"])
+    )
+
+
+def page_in_memory(
+    everything: list[dict[str, Any]],
+    matching: list[dict[str, Any]],
+    params: dict[str, Any],
+    *,
+    noun: str,
+    url: str,
+) -> dict[str, Any]:
+    """Stripe's cursor paging over objects filtered here rather than by the store (a
+    filter on something derived, such as a clock-dependent flag). `everything` is the
+    whole list newest first, so a cursor the filters leave out still marks a place;
+    `matching` is the filtered ones, in the same order."""
+    position = {obj["id"]: i for i, obj in enumerate(everything)}
+    starting_after, ending_before = cursors(params)
+    limit = limit_of(params)
+    for cursor, which in ((starting_after, "starting_after"), (ending_before, "ending_before")):
+        if cursor and cursor not in position:
+            raise ResourceMissing(noun, cursor, param=which, status=400)
+    if starting_after:
+        rest = [obj for obj in matching if position[obj["id"]] > position[starting_after]]
+        data, has_more = rest[:limit], len(rest) > limit
+    elif ending_before:
+        rest = [obj for obj in matching if position[obj["id"]] < position[ending_before]]
+        data, has_more = rest[-limit:], len(rest) > limit
+    else:
+        data, has_more = matching[:limit], len(matching) > limit
+    return {"object": "list", "data": data, "has_more": has_more, "url": url}
+
+
 def list_objects(
     ctx: RequestContext,
     type_: str,

@@ -13,7 +13,7 @@ from typing import Any
 from ..framework import metadata, pages
 from ..framework.context import RequestContext
 from ..framework.errors import InvalidRequestError, ResourceMissing
-from ..framework.listing import created_range, cursors, limit_of
+from ..framework.listing import created_range, in_range, page_in_memory
 from ..framework.routing import Route
 from ..store import Filter
 from . import files
@@ -136,22 +136,11 @@ def update(ctx: RequestContext, params: dict[str, Any], link: str) -> dict[str, 
     return obj
 
 
-def _in_range(value: int, bounds: dict[str, int] | None) -> bool:
-    bounds = bounds or {}
-    return (
-        ("gt" not in bounds or value > bounds["gt"])
-        and ("gte" not in bounds or value >= bounds["gte"])
-        and ("lt" not in bounds or value < bounds["lt"])
-        and ("lte" not in bounds or value <= bounds["lte"])
-    )
-
-
 def list_(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """`expired` is a function of the clock, which the store cannot filter on: the links
     are filtered here and paged over, newest first, as the store pages."""
     filters = (Filter(("file",), "eq", params["file"]),) if params.get("file") else ()
     everything = [current(ctx, link) for link in ctx.tx.scan(ctx.account, "file_link")]
-    position = {link["id"]: i for i, link in enumerate(everything)}
     wanted = {link["id"] for link in ctx.tx.scan(ctx.account, "file_link", filters)}
     created = created_range(params.get("created"))
     expired = params.get("expired")
@@ -159,23 +148,10 @@ def list_(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         link
         for link in everything
         if link["id"] in wanted
-        and _in_range(link["created"], created)
+        and in_range(link["created"], created)
         and (expired in (None, "") or link["expired"] is expired)
     ]
-    starting_after, ending_before = cursors(params)
-    limit = limit_of(params)
-    for cursor, which in ((starting_after, "starting_after"), (ending_before, "ending_before")):
-        if cursor and cursor not in position:
-            raise ResourceMissing("file link", cursor, param=which, status=400)
-    if starting_after:
-        rest = [link for link in matching if position[link["id"]] > position[starting_after]]
-        data, has_more = rest[:limit], len(rest) > limit
-    elif ending_before:
-        rest = [link for link in matching if position[link["id"]] < position[ending_before]]
-        data, has_more = rest[-limit:], len(rest) > limit
-    else:
-        data, has_more = matching[:limit], len(matching) > limit
-    return {"object": "list", "data": data, "has_more": has_more, "url": "/v1/file_links"}
+    return page_in_memory(everything, matching, params, noun="file link", url="/v1/file_links")
 
 
 def open_link(ctx: RequestContext, params: dict[str, Any], link: str) -> pages.Page:

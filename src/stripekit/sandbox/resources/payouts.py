@@ -18,7 +18,7 @@ from typing import Any
 from ..framework import currencies, ledger, metadata, updates
 from ..framework.context import RequestContext
 from ..framework.errors import InvalidRequestError, ResourceMissing
-from ..framework.listing import created_range, cursors, limit_of, list_objects
+from ..framework.listing import created_range, in_range, list_objects, page_in_memory
 from ..framework.routing import Route
 from ..store import Filter
 
@@ -223,16 +223,6 @@ def cancel(ctx: RequestContext, params: dict[str, Any], payout: str) -> dict[str
     return obj
 
 
-def _in_range(value: int, bounds: dict[str, int] | None) -> bool:
-    bounds = bounds or {}
-    return (
-        ("gt" not in bounds or value > bounds["gt"])
-        and ("gte" not in bounds or value >= bounds["gte"])
-        and ("lt" not in bounds or value < bounds["lt"])
-        and ("lte" not in bounds or value <= bounds["lte"])
-    )
-
-
 def _list_by_arrival(
     ctx: RequestContext, params: dict[str, Any], filters: tuple[Filter, ...], url: str
 ) -> dict[str, Any]:
@@ -240,28 +230,13 @@ def _list_by_arrival(
     page over what is left, newest first, as the store does."""
     arrival = created_range(params.get("arrival_date"), "arrival_date")
     created = created_range(params.get("created"))
-    # Positions in the full list, newest first, so a cursor that the filters leave out
-    # still marks a place.
-    position = {p["id"]: i for i, p in enumerate(ctx.tx.scan(ctx.account, "payout"))}
     matching = [
         p
         for p in ctx.tx.scan(ctx.account, "payout", filters)
-        if _in_range(p["arrival_date"], arrival) and _in_range(p["created"], created)
+        if in_range(p["arrival_date"], arrival) and in_range(p["created"], created)
     ]
-    starting_after, ending_before = cursors(params)
-    limit = limit_of(params)
-    for cursor, which in ((starting_after, "starting_after"), (ending_before, "ending_before")):
-        if cursor and cursor not in position:
-            raise ResourceMissing("payout", cursor, param=which, status=400)
-    if starting_after:
-        rest = [p for p in matching if position[p["id"]] > position[starting_after]]
-        data, has_more = rest[:limit], len(rest) > limit
-    elif ending_before:
-        rest = [p for p in matching if position[p["id"]] < position[ending_before]]
-        data, has_more = rest[-limit:], len(rest) > limit
-    else:
-        data, has_more = matching[:limit], len(matching) > limit
-    return {"object": "list", "data": data, "has_more": has_more, "url": url}
+    everything = list(ctx.tx.scan(ctx.account, "payout"))
+    return page_in_memory(everything, matching, params, noun="payout", url=url)
 
 
 def list_(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

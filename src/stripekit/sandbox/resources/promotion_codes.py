@@ -15,14 +15,13 @@ refusals carry Stripe's "This promotion code cannot be redeemed because ..." tex
 
 from __future__ import annotations
 
-import operator
 import re
 from typing import Any
 
 from ..framework import metadata
 from ..framework.context import RequestContext
 from ..framework.errors import InvalidRequestError, ResourceMissing
-from ..framework.listing import created_range, cursors, limit_of
+from ..framework.listing import created_range, in_range, page_in_memory
 from ..framework.routing import Route
 from ..store import Filter
 from . import coupons, test_clocks
@@ -394,30 +393,17 @@ def list_(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     def wanted(obj: dict[str, Any]) -> bool:
         if code and obj["code"].lower() != code:
             return False
-        if created and not _in_range(obj["created"], created):
+        if created and not in_range(obj["created"], created):
             return False
         return active is None or is_active(ctx, obj) == active
 
-    starting_after, ending_before = cursors(params)
     everything = list(ctx.tx.scan(ctx.account, TYPE))
-    cursor = starting_after or ending_before
-    if cursor is not None:
-        position = next((i for i, o in enumerate(everything) if o["id"] == cursor), None)
-        if position is None:
-            which = "starting_after" if starting_after else "ending_before"
-            raise ResourceMissing("promotion code", cursor, param=which, status=400)
-        candidates = everything[position + 1 :] if starting_after else everything[:position]
-    else:
-        candidates = everything
-    matched = [o for o in candidates if wanted(o) and all(_matches(o, f) for f in filters)]
-    limit = limit_of(params)
-    page = matched[-limit:] if (ending_before and not starting_after) else matched[:limit]
-    return {
-        "object": "list",
-        "data": [present(ctx, o) for o in page],
-        "has_more": len(matched) > limit,
-        "url": "/v1/promotion_codes",
-    }
+    matched = [o for o in everything if wanted(o) and all(_matches(o, f) for f in filters)]
+    page = page_in_memory(
+        everything, matched, params, noun="promotion code", url="/v1/promotion_codes"
+    )
+    page["data"] = [present(ctx, o) for o in page["data"]]
+    return page
 
 
 def _matches(obj: dict[str, Any], condition: Filter) -> bool:
@@ -425,11 +411,6 @@ def _matches(obj: dict[str, Any], condition: Filter) -> bool:
     for key in condition.path:
         value = value.get(key) if isinstance(value, dict) else None
     return bool(value == condition.value)
-
-
-def _in_range(value: int, bounds: dict[str, int]) -> bool:
-    tests = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
-    return all(tests[op](value, bound) for op, bound in bounds.items() if op in tests)
 
 
 # -- redemption (for invoices, subscriptions and discounts) -----------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError, ResourceMissing
-from ...framework.listing import created_range, list_objects
+from ...framework.listing import created_range, in_range, list_objects
 from ...framework.searching import search_objects
 from ...store import Filter
 from . import billing, creation, cycle, lifecycle, model, updates
@@ -38,16 +38,6 @@ def retrieve(
     return model.load(ctx, subscription_exposed_id)
 
 
-def _in_range(value: int, bounds: dict[str, int]) -> bool:
-    checks = {
-        "gt": value > bounds.get("gt", value - 1),
-        "gte": value >= bounds.get("gte", value),
-        "lt": value < bounds.get("lt", value + 1),
-        "lte": value <= bounds.get("lte", value),
-    }
-    return all(checks[op] for op in bounds if op in checks)
-
-
 def _item_filter(ctx: RequestContext, params: dict[str, Any]) -> Filter | None:
     """`price` and `current_period_*` match items; the answer is the set of their
     subscriptions."""
@@ -62,7 +52,7 @@ def _item_filter(ctx: RequestContext, params: dict[str, Any]) -> Filter | None:
     conditions = (Filter(("price", "id"), "eq", price),) if price else ()
     wanted = set()
     for item in ctx.tx.scan(ctx.account, model.ITEM, conditions):
-        if all(_in_range(item[name], bounds or {}) for name, bounds in ranges.items()):
+        if all(in_range(item[name], bounds) for name, bounds in ranges.items()):
             wanted.add(item["subscription"])
     return Filter(("id",), "in", sorted(wanted))
 
