@@ -64,6 +64,7 @@ class Account:
     client: stripe.StripeClient | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _sandbox: Any = field(default=None, repr=False, compare=False)
+    _embedded_key: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Decided once: after the first call `client` is set for every kind of account.
@@ -119,7 +120,7 @@ class Account:
         """The key this account's requests carry (in the embedded sandbox: its account's
         key there), for what must be derived from it, such as `listen`'s signing secret."""
         self.stripe_client()
-        key = self.api_key or getattr(self, "_embedded_key", None)
+        key = self.api_key or self._embedded_key
         if key is None:
             raise AccountError(f"account {self.name!r} was given a client, not a key")
         return key

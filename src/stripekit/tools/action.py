@@ -109,29 +109,3 @@ class Action:
             "description": self.description,
             "input_schema": self.model.model_json_schema(by_alias=True),
         }
-
-    def parameter_rows(self) -> list[tuple[str, str, bool, Any, str]]:
-        """(name, type, required, default, description) per input, for docs and the CLI."""
-        rows = []
-        for name, info in self.model.model_fields.items():
-            shown = info.alias or name
-            rows.append(
-                (
-                    shown,
-                    _type_text(info.annotation),
-                    info.is_required(),
-                    None if info.is_required() else info.default,
-                    info.description or "",
-                )
-            )
-        return rows
-
-
-def _type_text(annotation: Any) -> str:
-    text = repr(annotation) if not isinstance(annotation, type) else annotation.__name__
-    for noise in ("typing.", "Annotated[", "stripekit.tools.inputs."):
-        text = text.replace(noise, "")
-    text = text.replace("NoneType", "None")
-    if len(text) > 60:
-        return text.split("[", 1)[0] if "[" in text else text[:57] + "..."
-    return text

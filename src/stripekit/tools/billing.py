@@ -7,7 +7,7 @@ from pydantic import Field
 
 from .declare import create, delete, do, get, list_, search, update
 from .errors import ActionError, InputError
-from .runner import send
+from .runner import idempotency, send
 
 
 def _single_price(params: dict[str, Any]) -> dict[str, Any]:
@@ -72,8 +72,9 @@ def _void(client: Any, params: dict[str, Any], options: dict[str, Any]) -> Any:
                 action="void_invoice",
             )
         send(client, "POST", f"{path}/finalize", {"auto_advance": False}, action="void_invoice")
-    extra = {"idempotency_key": options["idempotency_key"]} if "idempotency_key" in options else {}
-    return send(client, "POST", f"{path}/void", {}, action="void_invoice", options=extra)
+    return send(
+        client, "POST", f"{path}/void", {}, action="void_invoice", options=idempotency(options)
+    )
 
 
 # The last API version with legacy usage records (2025-03-31.basil replaced them with

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from .action import Action, Params
 from .errors import InputError
-from .runner import send
+from .runner import idempotency, send
 
 
 def _request(client: stripe.StripeClient, params: Params, options: Params) -> Any:
@@ -19,9 +19,13 @@ def _request(client: stripe.StripeClient, params: Params, options: Params) -> An
             param="path",
             code="parameter_invalid",
         )
-    extra = {"idempotency_key": options["idempotency_key"]} if "idempotency_key" in options else {}
     return send(
-        client, params["method"], path, params.get("params") or {}, action="request", options=extra
+        client,
+        params["method"],
+        path,
+        params.get("params") or {},
+        action="request",
+        options=idempotency(options),
     )
 
 

@@ -94,9 +94,7 @@ def _call(action: Action, client: stripe.StripeClient, arguments: Mapping[str, A
     path = action.path
     for name in action.path_params:
         path = path.replace("{" + name + "}", quote(str(params.pop(name)), safe=""))
-    request_options: Params = {}
-    if options.get("idempotency_key"):
-        request_options["idempotency_key"] = options["idempotency_key"]
+    request_options = idempotency(options)
     if action.content_type:
         request_options["content_type"] = action.content_type
     if action.base != "api":
@@ -108,6 +106,12 @@ def _call(action: Action, client: stripe.StripeClient, arguments: Mapping[str, A
         body = fetch(params)
         return body if options.get("raw") else _shaped(action, body)
     return _collect(action, fetch, params, options)
+
+
+def idempotency(options: Params) -> Params:
+    """The SDK request option for a caller's own idempotency key, if one was given."""
+    key = options.get("idempotency_key")
+    return {"idempotency_key": key} if key else {}
 
 
 def send(
