@@ -8,11 +8,60 @@ import ctypes
 import socket
 import threading
 from types import TracebackType
+from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .asgi import create_app
 from .engine import Engine
+
+
+class _OneWriteTransport:
+    """A transport that hands everything written during one turn of the event loop to the
+    socket in one write.
+
+    uvicorn writes a response's head and its body separately, and each write is a send()
+    through the loopback TCP stack: about a sixth of what a small response costs the
+    server. Joining them saves that, and waits no longer than the current loop turn.
+    Everything but `write` and `close` goes to the real transport."""
+
+    __slots__ = ("_loop", "_pending", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(data)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        data = b"".join(self._pending)
+        self._pending.clear()
+        if not self._transport.is_closing():
+            self._transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class _OneWriteHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, writing each loop turn's output at once."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        # Requests (and their response cycles) write through this; flow control and the
+        # connection's addresses keep the real transport.
+        self.transport = _OneWriteTransport(transport, self.loop)  # type: ignore[assignment]
 
 
 def _config(engine: Engine, host: str, port: int) -> uvicorn.Config:
@@ -23,7 +72,9 @@ def _config(engine: Engine, host: str, port: int) -> uvicorn.Config:
         log_level="warning",
         access_log=False,
         lifespan="off",
-        http="httptools",
+        http=_OneWriteHttpProtocol,
+        # The sandbox speaks HTTP only; an Upgrade request is answered as a plain request.
+        ws="none",
         loop="uvloop",
         # No proxy sits in front of a local sandbox; the middleware costs every request.
         proxy_headers=False,

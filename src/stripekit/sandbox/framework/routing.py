@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote_plus
+
+from .formdecode import unquote
 
 Handler = Callable[..., Any]
 
@@ -76,7 +77,7 @@ class Router:
             if nxt is None:
                 if node.param is None or seg == "":
                     return None
-                values.append(unquote_plus(seg) if "%" in seg or "+" in seg else seg)
+                values.append(unquote(seg) if "%" in seg or "+" in seg else seg)
                 nxt = node.param
             node = nxt
         found = node.routes.get(method)
