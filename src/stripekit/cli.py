@@ -72,9 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
     add_commands(commands)
 
+    from .scripting.command import add_parser as add_lua_parser
     from .trigger import add_parser as add_trigger_parser
 
     add_trigger_parser(commands)
+    add_lua_parser(commands)
     return parser
 
 
