@@ -43,6 +43,9 @@ def add_commands(commands: Any) -> None:
     mcp.add_argument("--account", default="default", help="named account (stripekit.toml)")
     mcp.add_argument("--read-only", action="store_true", help="only actions that change nothing")
     mcp.add_argument("--allow", default=None, help="comma-separated actions to offer (all)")
+    mcp.add_argument(
+        "--lua", action="store_true", help="also offer run_lua_script (scripts over the tools)"
+    )
     mcp.set_defaults(func=_mcp)
 
     docs = commands.add_parser("docs", help="write the action reference (Markdown)")
@@ -150,7 +153,7 @@ def _mcp(args: argparse.Namespace) -> int:
         print(f"stripekit mcp: {exc}", file=sys.stderr)
         return 2
     try:
-        serve(Server(actions, tools, read_only=args.read_only))
+        serve(Server(actions, tools, read_only=args.read_only, lua=args.lua))
     finally:
         integrations.stripe.close()
     return 0

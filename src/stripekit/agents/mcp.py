@@ -9,7 +9,9 @@ read and correct it; malformed requests get JSON-RPC errors.
 What an agent may do is chosen when the server starts: `--read-only` keeps the actions
 that change nothing (GET operations; `request` only with GET), `--allow` names the actions
 it may see at all. A restricted Stripe key (`rk_...`) on the account adds Stripe's own
-check behind both.
+check behind both. `--lua` adds one more tool, `run_lua_script`: a Lua script calling the
+same tools as `app.integrations.stripe.<tool>({...})`, for several steps in one call; the
+script can call only the tools the server offers (in read-only mode, not even `request`).
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from .. import __version__
-from ..facade import AccountActions
+from ..facade import AccountActions, StripeIntegration
+from ..scripting import LuaScripts, ScriptError
 from ..tools import catalog
 from ..tools.action import Action
 from ..tools.errors import ActionError
 
 PROTOCOL_VERSION = "2025-06-18"
+LUA_TOOL = "run_lua_script"
+LUA_MAX_TIMEOUT = 60.0
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
 
 
@@ -52,10 +57,13 @@ def chosen_tools(*, read_only: bool, allow: Iterable[str] | None) -> list[Action
 
 
 class Server:
-    def __init__(self, actions: AccountActions, tools: list[Action], *, read_only: bool) -> None:
+    def __init__(
+        self, actions: AccountActions, tools: list[Action], *, read_only: bool, lua: bool = False
+    ) -> None:
         self.actions = actions
         self.tools = {action.name: action for action in tools}
         self.read_only = read_only
+        self.lua = lua
 
     def handle(self, message: Any) -> dict[str, Any] | None:
         """One JSON-RPC message in; the answer, or None for a notification."""
@@ -72,7 +80,10 @@ class Server:
         if method == "ping":
             return _result(ident, {})
         if method == "tools/list":
-            return _result(ident, {"tools": [self._describe(a) for a in self.tools.values()]})
+            tools = [self._describe(a) for a in self.tools.values()]
+            if self.lua:
+                tools.append(self._describe_lua())
+            return _result(ident, {"tools": tools})
         if method == "tools/call":
             return self._call(ident, params)
         return _error(ident, METHOD_NOT_FOUND, f"method not found: {method}")
@@ -100,9 +111,64 @@ class Server:
             "annotations": {"readOnlyHint": action.method == "GET"},
         }
 
+    def _describe_lua(self) -> dict[str, Any]:
+        return {
+            "name": LUA_TOOL,
+            "description": (
+                "Run a Lua 5.4 script that calls this server's other tools as "
+                "app.integrations.stripe.<tool>({ ... }) (one table of the tool's inputs; a "
+                "result is a table, null fields are nil, lists are sequences from 1). A failed "
+                "call raises a table with status, type, code, param and message (catch it "
+                "with pcall). Returns what the script print()s and the value it returns."
+            ),
+            "inputSchema": {
+                "type": "object",
+                "properties": {
+                    "script": {"type": "string", "description": "the Lua source"},
+                    "timeout": {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "maximum": LUA_MAX_TIMEOUT,
+                        "description": f"seconds the script may run (default 30, at most "
+                        f"{LUA_MAX_TIMEOUT:g})",
+                    },
+                },
+                "required": ["script"],
+                "additionalProperties": False,
+            },
+            "annotations": {"readOnlyHint": self.read_only},
+        }
+
+    def _run_lua(self, ident: Any, arguments: dict[str, Any]) -> dict[str, Any]:
+        script, timeout = arguments.get("script"), arguments.get("timeout", 30.0)
+        if not isinstance(script, str) or set(arguments) - {"script", "timeout"}:
+            return _error(ident, INVALID_PARAMS, f"{LUA_TOOL} takes script (and timeout)")
+        if not isinstance(timeout, int | float) or not 0 < timeout <= LUA_MAX_TIMEOUT:
+            return _error(ident, INVALID_PARAMS, f"timeout must be in (0, {LUA_MAX_TIMEOUT:g}]")
+        names = [n for n in self.tools if not (self.read_only and n == "request")]
+        printed: list[str] = []
+        scripts = LuaScripts(
+            StripeIntegration({"default": self.actions.account}),
+            timeout=float(timeout),
+            output=printed.append,
+            actions=names,
+        )
+        try:
+            value = scripts.run(script, name="script")
+        except ScriptError as exc:
+            detail = exc.action_error.to_dict() if exc.action_error is not None else None
+            return _result(ident, _tool_error(f"{''.join(printed)}{exc}", detail))
+        text = json.dumps({"printed": "".join(printed), "result": value}, default=str)
+        return _result(ident, {"content": [{"type": "text", "text": text}], "isError": False})
+
     def _call(self, ident: Any, params: Any) -> dict[str, Any]:
         if not isinstance(params, dict) or not isinstance(params.get("name"), str):
             return _error(ident, INVALID_PARAMS, "tools/call needs a tool name")
+        if self.lua and params["name"] == LUA_TOOL:
+            arguments = params.get("arguments") or {}
+            if not isinstance(arguments, dict):
+                return _error(ident, INVALID_PARAMS, "arguments must be an object")
+            return self._run_lua(ident, arguments)
         action = self.tools.get(params["name"])
         if action is None:
             return _error(ident, INVALID_PARAMS, f"unknown tool: {params['name']}")

@@ -18,7 +18,7 @@ catches it as data.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib.resources import files
 from typing import Any, NoReturn
 
@@ -65,7 +65,10 @@ class LuaScripts:
         timeout: float | None = DEFAULT_TIMEOUT,
         max_memory: int | None = DEFAULT_MAX_MEMORY,
         output: Callable[[str], Any] | None = None,
+        actions: Iterable[str] | None = None,
     ) -> None:
+        """`actions` limits what scripts may call (canonical names; all by default): an
+        agent's script gets no more than the agent's own tools."""
         if integration is None:
             from .. import integrations
 
@@ -74,6 +77,10 @@ class LuaScripts:
         self.timeout = timeout
         self.max_memory = max_memory
         self.output = output if output is not None else _stdout
+        self.actions = list(catalog.ACTIONS) if actions is None else list(actions)
+        unknown = [name for name in self.actions if name not in catalog.ACTIONS]
+        if unknown:
+            raise ValueError(f"no actions named {', '.join(unknown)}")
 
     def run(self, source: str, *, name: str = "script") -> Any:
         """Run one script; its return value comes back as Python (several values as a
@@ -99,7 +106,7 @@ class LuaScripts:
             runner = lua.execute(
                 _PRELUDE,
                 call,
-                lua.table_from(list(catalog.ACTIONS)),
+                lua.table_from(self.actions),
                 lua.table_from(names),
                 over,
                 self.output,
