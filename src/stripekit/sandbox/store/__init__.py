@@ -1,5 +1,7 @@
 """Storage behind one interface: in memory (tests, a server without --db), SQLite files,
-and PostgreSQL later; all pass the same store tests."""
+and PostgreSQL (`PostgresStore`, with the `postgres` extra); all pass the same store tests."""
+
+from typing import TYPE_CHECKING, Any
 
 from .base import (
     CursorNotFound,
@@ -15,6 +17,19 @@ from .base import (
 from .memory import MemoryStore
 from .sqlite import SQLiteStore
 
+if TYPE_CHECKING:
+    from .postgres import PostgresStore
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: psycopg is an optional extra, and the sandbox must run without it.
+    if name == "PostgresStore":
+        from .postgres import PostgresStore
+
+        return PostgresStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "CursorNotFound",
     "Delivery",
@@ -23,6 +38,7 @@ __all__ = [
     "KeyRecord",
     "MemoryStore",
     "Page",
+    "PostgresStore",
     "SQLiteStore",
     "Store",
     "Timer",
