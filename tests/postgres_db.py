@@ -24,7 +24,7 @@ _CANDIDATES = (
 
 
 @cache
-def server() -> tuple[str | None, str]:
+def find_server() -> tuple[str | None, str]:
     """(the URL of a server that answers, or None; why not)."""
     try:
         import psycopg
@@ -42,7 +42,7 @@ def server() -> tuple[str | None, str]:
 
 
 def require_server() -> str:
-    url, reason = server()
+    url, reason = find_server()
     if url is None:
         pytest.skip(reason)
     return url
