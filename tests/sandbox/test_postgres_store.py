@@ -214,3 +214,20 @@ def test_without_psycopg_the_sandbox_runs_and_a_url_names_the_extra() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "pip install 'stripekit[postgres]'" in result.stdout
+
+
+def test_a_read_that_writes_runs_again_as_a_write(pg_url: str) -> None:
+    from stripekit.sandbox.store import PostgresStore, WriteNeeded
+
+    store = PostgresStore(pg_url)
+    with pytest.raises(WriteNeeded), store.transaction(write=False) as tx:
+        tx.meta_put("m", "1")
+    with store.transaction(write=True) as tx:
+        assert tx.meta_get("m") is None  # refused before anything was sent
+    store.close()
+    # Through the engine: GETs that write (a new key opens its account; a test payment
+    # method is made on first retrieve) answer as they do on the other stores.
+    with Sandbox(pg_url) as sandbox:
+        fresh = sandbox.client("sk_test_brandnewaccount123")
+        assert fresh.v1.customers.list().data == []
+        assert fresh.v1.payment_methods.retrieve("pm_card_visa").card.last4 == "4242"  # type: ignore[union-attr]

@@ -13,6 +13,7 @@ from .base import (
     Store,
     Timer,
     Transaction,
+    WriteNeeded,
 )
 from .memory import MemoryStore
 from .sqlite import SQLiteStore
@@ -43,4 +44,5 @@ __all__ = [
     "Store",
     "Timer",
     "Transaction",
+    "WriteNeeded",
 ]

@@ -53,6 +53,7 @@ from .base import (
     Store,
     Timer,
     Transaction,
+    WriteNeeded,
 )
 
 # The advisory lock every write transaction takes: the bytes of "stripeki" as a signed
@@ -181,6 +182,14 @@ _CREATED_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 class PostgresTransaction(Transaction):
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
+        self.read_only = False
+
+    def _write(self, sql: str, args: Any) -> None:
+        if self.read_only:
+            # Refused before PostgreSQL would, so the transaction is still usable and the
+            # engine can run the request again as a write (a GET that writes after all).
+            raise WriteNeeded(sql.split(None, 1)[0])
+        self._conn.execute(sql, args)
 
     def _one(self, sql: str, args: Any = None) -> tuple[Any, ...] | None:
         return self._conn.execute(sql, args).fetchone()
@@ -208,7 +217,7 @@ class PostgresTransaction(Transaction):
         return orjson.loads(row[0]) if row else None
 
     def insert(self, account: str, type_: str, obj: dict[str, Any]) -> None:
-        self._conn.execute(
+        self._write(
             "INSERT INTO objects(account, type, id, created, data) VALUES (%s,%s,%s,%s,%s)",
             (account, type_, obj["id"], obj["created"], orjson.dumps(obj).decode()),
         )
@@ -216,13 +225,13 @@ class PostgresTransaction(Transaction):
     def replace(
         self, account: str, type_: str, obj: dict[str, Any], *, listed: bool = True
     ) -> None:
-        self._conn.execute(
+        self._write(
             "UPDATE objects SET data=%s, listed=%s WHERE account=%s AND type=%s AND id=%s",
             (orjson.dumps(obj).decode(), listed, account, type_, obj["id"]),
         )
 
     def remove(self, account: str, type_: str, id_: str) -> None:
-        self._conn.execute(
+        self._write(
             "DELETE FROM objects WHERE account=%s AND type=%s AND id=%s", (account, type_, id_)
         )
 
@@ -296,7 +305,7 @@ class PostgresTransaction(Transaction):
         return IdempotencyRecord(*row) if row else None
 
     def idempotency_put(self, account: str, key: str, record: IdempotencyRecord) -> None:
-        self._conn.execute(
+        self._write(
             "INSERT INTO idempotency VALUES (%s,%s,%s,%s,%s,%s,%s,%s)"
             " ON CONFLICT (account, key) DO UPDATE SET method=excluded.method,"
             " path=excluded.path, params_hash=excluded.params_hash, status=excluded.status,"
@@ -314,7 +323,7 @@ class PostgresTransaction(Transaction):
         )
 
     def idempotency_delete(self, account: str, key: str) -> None:
-        self._conn.execute("DELETE FROM idempotency WHERE account=%s AND key=%s", (account, key))
+        self._write("DELETE FROM idempotency WHERE account=%s AND key=%s", (account, key))
 
     def key_get(self, key: str) -> KeyRecord | None:
         row = self._one(
@@ -327,7 +336,7 @@ class PostgresTransaction(Transaction):
 
     def key_put(self, record: KeyRecord) -> None:
         permissions = None if record.permissions is None else orjson.dumps(record.permissions)
-        self._conn.execute(
+        self._write(
             "INSERT INTO api_keys VALUES (%s,%s,%s,%s) ON CONFLICT (key) DO UPDATE SET"
             " account=excluded.account, permissions=excluded.permissions,"
             " issued=excluded.issued",
@@ -342,7 +351,7 @@ class PostgresTransaction(Transaction):
     def timer_add(
         self, account: str, due: int, kind: str, ref: str, clock: str | None = None
     ) -> None:
-        self._conn.execute(
+        self._write(
             "INSERT INTO timers(account, due, kind, ref, clock) VALUES (%s,%s,%s,%s,%s)",
             (account, due, kind, ref, clock),
         )
@@ -366,14 +375,14 @@ class PostgresTransaction(Transaction):
         return [Timer(*row) for row in rows]
 
     def timer_remove(self, timer_id: int) -> None:
-        self._conn.execute("DELETE FROM timers WHERE id=%s", (timer_id,))
+        self._write("DELETE FROM timers WHERE id=%s", (timer_id,))
 
     def next_due(self) -> int | None:
         row = self._one("SELECT min(due) FROM timers WHERE clock IS NULL")
         return row[0] if row else None
 
     def delivery_put(self, delivery: Delivery) -> None:
-        self._conn.execute(
+        self._write(
             f"INSERT INTO webhook_deliveries({_DELIVERY_COLUMNS})"
             " VALUES (%s,%s,%s,%s,%s,%s,%s,%s)"
             " ON CONFLICT (id) DO UPDATE SET status=excluded.status,"
@@ -432,7 +441,7 @@ class PostgresTransaction(Transaction):
         return row[0] if row else None
 
     def meta_put(self, name: str, value: str) -> None:
-        self._conn.execute(
+        self._write(
             "INSERT INTO meta VALUES (%s,%s) ON CONFLICT (name) DO UPDATE SET value=excluded.value",
             (name, value),
         )
@@ -501,6 +510,7 @@ class PostgresStore(Store):
                 conn.read_only = not write
                 self._mode = write
             self._depth, self._writing = 1, write
+            self._tx.read_only = not write
             try:
                 if write:
                     conn.execute(_WRITE_LOCK)
