@@ -494,7 +494,7 @@ class PostgresStore(Store):
                 # Opened inside another transaction on this thread: it joins that one (as a
                 # SQLite read does, in autocommit beside an open write).
                 if write and not self._writing:
-                    raise RuntimeError("a write transaction cannot start inside a read one")
+                    raise WriteNeeded("a write transaction inside a read one")
                 self._depth += 1
                 try:
                     yield self._tx
