@@ -13,7 +13,9 @@ Consistency is kept the simple, provable way rather than with row locks and retr
   statement itself, before the wait, and lose the updates committed meanwhile.)
 - A read transaction runs REPEATABLE READ, READ ONLY: one snapshot for the whole request,
   so a list and the objects it expands agree even while other processes write, and no
-  lock is taken, so reads never wait for writers.
+  lock is taken, so reads never wait for writers. A read that turns out to write (a GET
+  with a new key opens its account) is refused before it writes anything (`WriteNeeded`),
+  and the engine runs the request again as a write.
 
 Tables live in the connection's current schema (`CREATE TABLE IF NOT EXISTS`), so a
 `search_path` given in the URL (`?options=-csearch_path%3Dmyschema`) isolates a sandbox.
