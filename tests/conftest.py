@@ -5,8 +5,11 @@ Stripe's OpenAPI schema (see schema_check.py)."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +17,7 @@ import httpx
 import pytest
 import stripe
 
+from postgres_db import find_server, fresh_schema
 from schema_check import SPEC_AVAILABLE, SPEC_PATH, validate_response
 from stripekit.accounts import Account
 from stripekit.facade import AccountActions, StripeIntegration
@@ -139,12 +143,20 @@ def _served_sandbox(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Sandbox, BackgroundServer]]:
     # The served sandbox keeps its state in a SQLite file and the in-process one in memory,
-    # so every resource test runs against both stores.
-    sandbox = Sandbox(tmp_path_factory.mktemp("sandbox") / "served.db")
-    server = sandbox.serve()
-    yield sandbox, server
-    server.stop()
-    sandbox.close()
+    # so every resource test runs against both stores. STRIPEKIT_TEST_DB=postgres puts the
+    # served one on PostgreSQL instead (a fresh schema; see postgres_db.py).
+    with ExitStack() as stack:
+        if os.environ.get("STRIPEKIT_TEST_DB") == "postgres":
+            if find_server()[0] is None:
+                pytest.fail(f"STRIPEKIT_TEST_DB=postgres: {find_server()[1]}")
+            db: str | Path = stack.enter_context(fresh_schema())
+        else:
+            db = tmp_path_factory.mktemp("sandbox") / "served.db"
+        sandbox = Sandbox(db)
+        server = sandbox.serve()
+        yield sandbox, server
+        server.stop()
+        sandbox.close()
 
 
 @pytest.fixture(params=MODES)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit, urlunsplit
 
 from .actions_cli import add_commands
 from .listen import add_deliveries_parser, add_listen_parser
@@ -15,24 +16,36 @@ def _serve(args: argparse.Namespace) -> int:
     from .sandbox import Sandbox
     from .sandbox.server import serve_forever
 
-    sandbox = Sandbox(
-        args.db,
-        start_time=args.start_time,
-        strict_keys=args.strict_keys,
-        webhook_time_factor=args.webhook_time_factor,
-    )
+    try:
+        sandbox = Sandbox(
+            args.db,
+            start_time=args.start_time,
+            strict_keys=args.strict_keys,
+            webhook_time_factor=args.webhook_time_factor,
+        )
+    except (ImportError, ConnectionError) as exc:  # no psycopg, or no database at the URL
+        print(f"stripekit: {exc}", file=sys.stderr)
+        return 2
     base = f"http://{args.host}:{args.port}"
     print(f"stripekit sandbox listening on {base}", flush=True)
     print(f"  secret key: {sandbox.api_key}", flush=True)
-    print(
-        f"  storage:    {args.db or 'memory (lost on exit; use --db FILE to keep it)'}", flush=True
-    )
+    storage = _redacted(args.db) if args.db else "memory (lost on exit; use --db FILE to keep it)"
+    print(f"  storage:    {storage}", flush=True)
     print(f"  try: curl {base}/v1/customers -u {sandbox.api_key}:", flush=True)
     try:
         serve_forever(sandbox.engine, args.host, args.port)
     finally:
         sandbox.close()
     return 0
+
+
+def _redacted(db: str) -> str:
+    """A database URL as it may be printed: without its password."""
+    parts = urlsplit(db)
+    if parts.password is None:
+        return db
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -51,7 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sandbox_commands.add_parser("serve", help="serve the sandbox over HTTP")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (loopback)")
     serve.add_argument("--port", type=int, default=12111)
-    serve.add_argument("--db", default=None, help="SQLite file that keeps state across runs")
+    serve.add_argument(
+        "--db",
+        default=None,
+        help="where state is kept across runs: a SQLite file, or a postgresql:// URL that"
+        " several sandbox processes can share (needs stripekit[postgres])",
+    )
     serve.add_argument(
         "--strict-keys", action="store_true", help="accept only API keys the sandbox issued"
     )

@@ -4,80 +4,26 @@ failing request leaves nothing behind."""
 from __future__ import annotations
 
 import os
-import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import stripe
 
+from served_cli import free_port, serve
 from stripekit.sandbox import Sandbox
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def _serve(db: Path, port: int) -> Iterator[str]:
-    """Run the real CLI; yield the secret key it prints."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stripekit.cli",
-            "sandbox",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(db),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        key = None
-        deadline = time.monotonic() + 20
-        while key is None and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            match = re.search(r"secret key: (sk_test_\w+)", line)
-            if match:
-                key = match.group(1)
-        assert key, "the server did not print its key"
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield key
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
 
 
 def test_state_survives_restart(tmp_path: Path) -> None:
     db = tmp_path / "sandbox.db"
-    port = _free_port()
+    port = free_port()
     base = {"api": f"http://127.0.0.1:{port}"}
-    with _serve(db, port) as key:
+    with serve(db, port) as key:
         client = stripe.StripeClient(key, base_addresses=base)
         customer = client.v1.customers.create(
             params={"email": "keep@example.com"}, options={"idempotency_key": "persist"}
         )
         client.v1.customers.update(customer.id, params={"metadata": {"a": "b"}})
-    with _serve(db, port) as key_again:
+    with serve(db, port) as key_again:
         assert key_again == key
         client = stripe.StripeClient(key, base_addresses=base)
         again = client.v1.customers.retrieve(customer.id)

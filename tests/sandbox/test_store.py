@@ -1,13 +1,15 @@
-"""The storage contract: every store implementation must pass these (SQLite today,
-PostgreSQL later joins the `store` fixture's parameters)."""
+"""The storage contract: every store implementation must pass these (memory, SQLite and
+PostgreSQL, which skips when no server answers: see postgres_db.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
+from postgres_db import fresh_schema
 from stripekit.sandbox.store import (
     CursorNotFound,
     Delivery,
@@ -20,15 +22,22 @@ from stripekit.sandbox.store import (
 )
 
 
-@pytest.fixture(params=["memory", "sqlite-memory", "sqlite-file"])
+@pytest.fixture(params=["memory", "sqlite-memory", "sqlite-file", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    made = {
-        "memory": MemoryStore,
-        "sqlite-memory": SQLiteStore,
-        "sqlite-file": lambda: SQLiteStore(tmp_path / "s.db"),
-    }[request.param]()
-    yield made
-    made.close()
+    with ExitStack() as stack:
+        if request.param == "postgres":
+            from stripekit.sandbox.store import PostgresStore
+
+            url = stack.enter_context(fresh_schema())
+            made: Store = PostgresStore(url)
+        else:
+            made = {
+                "memory": MemoryStore,
+                "sqlite-memory": SQLiteStore,
+                "sqlite-file": lambda: SQLiteStore(tmp_path / "s.db"),
+            }[request.param]()
+        yield made
+        made.close()
 
 
 def _obj(i: int, created: int = 1000, **extra: object) -> dict[str, object]:

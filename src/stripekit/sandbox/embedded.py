@@ -16,7 +16,7 @@ from .framework.context import RequestContext
 from .framework.ids import IdFactory
 from .inprocess import InProcessHTTPClient
 from .server import BackgroundServer
-from .store import MemoryStore, SQLiteStore
+from .store import MemoryStore, SQLiteStore, Store
 from .webhooks import Deliverer, Mode
 from .webhooks.targets import Interface
 
@@ -25,11 +25,26 @@ T = TypeVar("T")
 # The SDK needs an absolute base address even though no request leaves the process.
 IN_PROCESS_BASE = "http://sandbox.stripekit.invalid"
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def open_store(db: str | Path | None) -> Store:
+    """The store `db` names: a `postgresql://` (or `postgres://`) URL, a SQLite file's
+    path, or None for memory."""
+    if db is None:
+        return MemoryStore()
+    if isinstance(db, str) and db.startswith(POSTGRES_SCHEMES):
+        from .store.postgres import PostgresStore  # psycopg is an optional extra
+
+        return PostgresStore(db)
+    return SQLiteStore(db)
+
 
 class Sandbox:
     """A stateful Stripe-compatible API. In memory by default; pass `db` for a SQLite file
-    (WAL) that survives restarts. `start_time`/`frozen` fix the sandbox clock; `seed` makes ids
-    deterministic.
+    (WAL) that survives restarts, or a `postgresql://` URL for a database that several
+    sandbox processes share (the `postgres` extra). `start_time`/`frozen` fix the sandbox
+    clock; `seed` makes ids deterministic.
 
     Webhooks: events are delivered, signed, to the account's `webhook_endpoints`.
     `webhook_delivery` picks when: "background" (default; a thread, so no API call waits
@@ -63,7 +78,7 @@ class Sandbox:
         webhook_timeout: float = 10.0,
     ) -> None:
         self.engine = Engine(
-            store=SQLiteStore(db) if db is not None else MemoryStore(),
+            store=open_store(db),
             clock=Clock(start=start_time, frozen=frozen),
             ids=IdFactory(seed),
             strict_keys=strict_keys,

@@ -212,6 +212,12 @@ class Store(ABC):
     def close(self) -> None: ...
 
 
+class WriteNeeded(Exception):
+    """A read transaction was asked to write. A store whose reads cannot write (PostgreSQL
+    runs them READ ONLY) raises this before writing anything, so the caller can run the
+    same work again in a write transaction."""
+
+
 class CursorNotFound(LookupError):
     """`starting_after` / `ending_before` named an object that is not in the list."""
 
