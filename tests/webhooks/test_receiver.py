@@ -9,7 +9,8 @@ import io
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -20,9 +21,10 @@ import stripe
 import uvicorn
 from webhook_receiver import wait_for
 
+from postgres_db import fresh_schema
 from stripekit.sandbox import Sandbox
 from stripekit.sandbox.framework import outbox
-from stripekit.webhooks import MemoryLedger, SQLiteLedger, WebhookReceiver
+from stripekit.webhooks import Ledger, MemoryLedger, PostgresLedger, SQLiteLedger, WebhookReceiver
 
 APP = "http://app.test"
 
@@ -421,20 +423,6 @@ def test_sqlite_ledger_is_shared_by_receivers_and_survives_restarts(tmp_path: An
     restarted = WebhookReceiver(SECRET, ledger=SQLiteLedger(path))
     restarted.add(lambda e: pytest.fail("ran twice"), "*", name="job")
     assert restarted.handle(body, header).duplicate
-    # Claims race on one file from many connections (as worker processes would): one wins.
-    ledgers = [SQLiteLedger(path) for _ in range(6)]
-    answers: list[str] = []
-    threads = [
-        threading.Thread(target=lambda lg=lg: answers.append(lg.claim("evt_2", "job", 60)))
-        for lg in ledgers
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(answers) == ["busy"] * 5 + ["run"]
-    for ledger in ledgers:
-        ledger.close()
     restarted.ledger.close()
 
 
@@ -506,3 +494,70 @@ def test_asgi_and_wsgi_refuse_other_methods_and_huge_bodies() -> None:
     answer = orjson.loads(b"".join(wsgi(environ, start_response)))
     assert statuses == ["405 Method Not Allowed", "413 Content Too Large", "200 OK"]
     assert answer["id"] == "evt_w" and answer["handled"] == ["noop"]
+
+
+# -- the ledgers' contract -------------------------------------------------------------------
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def open_ledger(
+    request: pytest.FixtureRequest, tmp_path: Any
+) -> Iterator[Callable[[Callable[[], float]], Ledger]]:
+    """Opens ledgers on one shared place (a file, a schema), as separate workers would."""
+    with ExitStack() as stack:
+        opened: list[Ledger] = []
+        shared = MemoryLedger()
+        url = stack.enter_context(fresh_schema()) if request.param == "postgres" else ""
+
+        def open_one(clock: Callable[[], float] = time.time) -> Ledger:
+            if request.param == "memory":
+                shared.clock = clock
+                return shared
+            ledger: Ledger = (
+                SQLiteLedger(tmp_path / "ledger.db", clock)
+                if request.param == "sqlite"
+                else PostgresLedger(url, clock)
+            )
+            opened.append(ledger)
+            return ledger
+
+        yield open_one
+        for ledger in opened:
+            ledger.close()
+
+
+def test_ledger_claims_leases_and_prunes(open_ledger: Callable[..., Ledger]) -> None:
+    now = [1000.0]
+    ledger = open_ledger(lambda: now[0])
+    assert ledger.claim("evt_1", "h", 60) == "run"
+    assert ledger.claim("evt_1", "h", 60) == "busy"
+    assert ledger.claim("evt_1", "other", 60) == "run"  # handlers are claimed apart
+    ledger.fail("evt_1", "other", "boom")
+    assert ledger.claim("evt_1", "other", 60) == "run"  # a failure is retried
+    now[0] += 60
+    assert ledger.claim("evt_1", "h", 60) == "run"  # the lease ran out: taken over
+    ledger.complete("evt_1", "h")
+    assert ledger.claim("evt_1", "h", 60) == "done"
+    entries = {e.handler: e for e in ledger.entries("evt_1")}
+    assert (entries["h"].state, entries["h"].attempts, entries["h"].error) == ("done", 2, None)
+    assert (entries["other"].state, entries["other"].attempts) == ("running", 2)
+    now[0] += 100
+    assert ledger.prune(before=now[0]) == 1
+    assert [e.handler for e in ledger.entries()] == ["other"]
+
+
+def test_ledger_claims_race_to_one_winner(open_ledger: Callable[..., Ledger]) -> None:
+    ledgers = [open_ledger() for _ in range(6)]
+    answers: list[str] = []
+    barrier = threading.Barrier(len(ledgers))
+
+    def claim(ledger: Ledger) -> None:
+        barrier.wait()
+        answers.append(ledger.claim("evt_race", "job", 60))
+
+    threads = [threading.Thread(target=claim, args=(ledger,)) for ledger in ledgers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == ["busy"] * 5 + ["run"]

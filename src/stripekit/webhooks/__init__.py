@@ -3,7 +3,7 @@ rolling), each handler run to completion once per event across retries, resends 
 concurrent workers, and answers that make Stripe retry exactly what still needs doing.
 See `receiver.py` for the contract and `ledger.py` for what "once" means."""
 
-from .ledger import Entry, Ledger, MemoryLedger, SQLiteLedger
+from .ledger import Entry, Ledger, MemoryLedger, PostgresLedger, SQLiteLedger
 from .receiver import Handler, Outcome, WebhookReceiver
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Ledger",
     "MemoryLedger",
     "Outcome",
+    "PostgresLedger",
     "SQLiteLedger",
     "WebhookReceiver",
 ]

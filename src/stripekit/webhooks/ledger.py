@@ -14,9 +14,10 @@ A process that dies after its handler's effects but before `complete` runs that 
 again on the next delivery: effects should tolerate a repeat (Stripe's own advice), or be
 written in the same database transaction as the ledger's row.
 
-Two implementations: in memory (one process, tests) and SQLite (a file shared by every
-worker process of one machine; write transactions start with BEGIN IMMEDIATE, so a claim
-is atomic across processes).
+Three implementations: in memory (one process, tests), SQLite (a file shared by every
+worker process of one machine; a claim runs under BEGIN IMMEDIATE, so it is atomic across
+processes) and PostgreSQL (workers on several hosts; a claim locks its row with SELECT ...
+FOR UPDATE, or inserts it, in one transaction).
 """
 
 from __future__ import annotations
@@ -222,6 +223,105 @@ class SQLiteLedger(Ledger):
         with self._lock:
             cursor = self._db.execute(
                 "DELETE FROM stripekit_webhook_ledger WHERE state = 'done' AND updated < ?",
+                (before,),
+            )
+        return cursor.rowcount
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+_PG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS stripekit_webhook_ledger (
+    event TEXT NOT NULL,
+    handler TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    updated DOUBLE PRECISION NOT NULL,
+    lease_until DOUBLE PRECISION,
+    error TEXT,
+    PRIMARY KEY (event, handler)
+);
+CREATE INDEX IF NOT EXISTS stripekit_webhook_ledger_by_updated
+    ON stripekit_webhook_ledger(state, updated);
+"""
+
+
+class PostgresLedger(Ledger):
+    """Entries in a PostgreSQL table (in the connection's schema), shared by workers on
+    any number of hosts. Needs psycopg (`pip install 'stripekit[postgres]'`)."""
+
+    def __init__(self, url: str, clock: Clock = time.time) -> None:
+        super().__init__(clock)
+        try:
+            import psycopg
+        except ImportError as exc:
+            raise ImportError(
+                "a PostgreSQL ledger needs psycopg: pip install 'stripekit[postgres]'"
+            ) from exc
+        self._db = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        self._lock = threading.Lock()
+        with self._db.transaction():
+            # Workers starting together on a new database must not race to create it.
+            self._db.execute("SELECT pg_advisory_xact_lock(hashtext('stripekit_webhook_ledger'))")
+            self._db.execute(_PG_SCHEMA)
+
+    def claim(self, event: str, handler: str, lease: float) -> Claim:
+        with self._lock, self._db.transaction():
+            now = self.clock()
+            # A first claim inserts; a racing one waits on the row, then reads what won.
+            inserted = self._db.execute(
+                "INSERT INTO stripekit_webhook_ledger "
+                f"({_COLUMNS}) VALUES (%s, %s, 'running', 1, %s, %s, NULL) "
+                "ON CONFLICT (event, handler) DO NOTHING",
+                (event, handler, now, now + lease),
+            ).rowcount
+            if inserted:
+                return "run"
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM stripekit_webhook_ledger "
+                "WHERE event = %s AND handler = %s FOR UPDATE",
+                (event, handler),
+            ).fetchone()
+            decision = _decide(Entry(*row) if row is not None else None, now)
+            if decision == "run":
+                self._db.execute(
+                    "UPDATE stripekit_webhook_ledger SET state = 'running', "
+                    "attempts = attempts + 1, updated = %s, lease_until = %s, error = NULL "
+                    "WHERE event = %s AND handler = %s",
+                    (now, now + lease, event, handler),
+                )
+            return decision
+
+    def _finish(self, event: str, handler: str, state: State, error: str | None) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE stripekit_webhook_ledger SET state = %s, updated = %s, "
+                "lease_until = NULL, error = %s WHERE event = %s AND handler = %s",
+                (state, self.clock(), error, event, handler),
+            )
+
+    def complete(self, event: str, handler: str) -> None:
+        self._finish(event, handler, "done", None)
+
+    def fail(self, event: str, handler: str, error: str) -> None:
+        self._finish(event, handler, "failed", error)
+
+    def entries(self, event: str | None = None) -> list[Entry]:
+        query = f"SELECT {_COLUMNS} FROM stripekit_webhook_ledger"
+        args: tuple[str, ...] = ()
+        if event is not None:
+            query += " WHERE event = %s"
+            args = (event,)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY updated", args).fetchall()
+        return [Entry(*row) for row in rows]
+
+    def prune(self, before: float) -> int:
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM stripekit_webhook_ledger WHERE state = 'done' AND updated < %s",
                 (before,),
             )
         return cursor.rowcount
