@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .accounts import AccountError
+from .agents.schemas import FORMATS, tool_definitions
 from .tools import catalog
 from .tools.errors import ActionError
 
@@ -19,6 +20,12 @@ def add_commands(commands: Any) -> None:
     listing.add_argument("--group", help="only one resource group (customers, billing, ...)")
     listing.add_argument(
         "--schemas", action="store_true", help="print JSON tool definitions (for agents)"
+    )
+    listing.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="anthropic",
+        help="the tool definitions' shape (with --schemas; default anthropic)",
     )
     listing.set_defaults(func=_actions)
 
@@ -56,7 +63,7 @@ def add_commands(commands: Any) -> None:
 def _actions(args: argparse.Namespace) -> int:
     chosen = [a for a in catalog.ACTIONS.values() if not args.group or a.group == args.group]
     if args.schemas:
-        print(json.dumps([action.tool_schema() for action in chosen], indent=2))
+        print(json.dumps(tool_definitions(args.format, chosen), indent=2))
         return 0
     for action in chosen:
         print(f"{action.name:<40} {action.description}")

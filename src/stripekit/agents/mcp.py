@@ -27,6 +27,7 @@ from ..scripting import LuaScripts, ScriptError
 from ..tools import catalog
 from ..tools.action import Action
 from ..tools.errors import ActionError
+from .schemas import tool_definitions
 
 PROTOCOL_VERSION = "2025-06-18"
 LUA_TOOL = "run_lua_script"
@@ -80,7 +81,7 @@ class Server:
         if method == "ping":
             return _result(ident, {})
         if method == "tools/list":
-            tools = [self._describe(a) for a in self.tools.values()]
+            tools = tool_definitions("mcp", self.tools.values())
             if self.lua:
                 tools.append(self._describe_lua())
             return _result(ident, {"tools": tools})
@@ -99,16 +100,6 @@ class Server:
                 "are in cents; `id` names the object an action works on; list tools take "
                 "limit/starting_after and all=true."
             ),
-        }
-
-    @staticmethod
-    def _describe(action: Action) -> dict[str, Any]:
-        schema = action.tool_schema()
-        return {
-            "name": schema["name"],
-            "description": schema["description"],
-            "inputSchema": schema["input_schema"],
-            "annotations": {"readOnlyHint": action.method == "GET"},
         }
 
     def _describe_lua(self) -> dict[str, Any]:
