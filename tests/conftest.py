@@ -22,6 +22,7 @@ from schema_check import SPEC_AVAILABLE, SPEC_PATH, validate_response
 from stripekit.accounts import Account
 from stripekit.facade import AccountActions, StripeIntegration
 from stripekit.sandbox import Sandbox
+from stripekit.sandbox.framework import currencies
 from stripekit.sandbox.inprocess import InProcessHTTPClient
 from stripekit.sandbox.server import BackgroundServer
 
@@ -182,6 +183,13 @@ def sk(request: pytest.FixtureRequest) -> Iterator[Harness]:
 @pytest.fixture
 def client(sk: Harness) -> stripe.StripeClient:
     return sk.client
+
+
+def invalid_currency(value: str) -> str:
+    """Stripe's message for a currency a (US) account cannot charge in."""
+    return f"Invalid currency: {value}. Stripe currently supports these currencies: " + ", ".join(
+        currencies.SUPPORTED
+    )
 
 
 def assert_stripe_error(

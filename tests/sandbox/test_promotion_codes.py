@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import pytest
 import stripe
 
-from conftest import Harness, assert_stripe_error
+from conftest import Harness, assert_stripe_error, invalid_currency
 from stripekit.sandbox.framework.context import RequestContext
 from stripekit.sandbox.resources import promotion_codes
 
@@ -210,7 +210,7 @@ def test_promotion_is_required_and_checked(client: stripe.StripeClient) -> None:
         (
             {"restrictions": {"minimum_amount": 100, "minimum_amount_currency": "dollars"}},
             "restrictions[minimum_amount_currency]",
-            "Invalid currency: dollars.",
+            invalid_currency("dollars"),
             None,
         ),
         (

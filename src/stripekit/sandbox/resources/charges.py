@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import metadata, pages, testcards, updates
+from ..framework import currencies, metadata, pages, testcards, updates
 from ..framework.context import RequestContext
 from ..framework.errors import CardError, InvalidRequestError, ResourceMissing
 from ..framework.listing import list_objects
@@ -25,7 +25,7 @@ from ..store import Filter
 from . import sources, tokens
 from .payment_intents import charging
 from .payment_intents.charging import Instrument, public
-from .payment_intents.money import check_amount, check_currency, format_amount
+from .payment_intents.money import check_amount, format_amount
 
 INCLUDABLE = {"charge": ("refunds",)}
 UPDATABLE = ("customer", "description", "fraud_details", "metadata", "receipt_email", "shipping")
@@ -111,7 +111,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             raise InvalidRequestError(
                 f"Missing required param: {name}.", param=name, code="parameter_missing"
             )
-    currency = check_currency(params["currency"])
+    currency = currencies.check(params["currency"])
     amount = params["amount"]
     check_amount(amount, currency)
     customer = None

@@ -17,10 +17,9 @@ again. Error texts follow the live probes in the research notes (section 11); th
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from ..framework import metadata, updates
+from ..framework import currencies, metadata, updates
 from ..framework.context import RequestContext
 from ..framework.errors import InvalidRequestError, ResourceMissing
 from ..framework.listing import list_objects
@@ -36,7 +35,6 @@ PERCENT_MAX = 100.0
 # Stripe refuses a `redeem_by` more than five years ahead; five calendar years hold at most
 # 1827 days, so this bound never refuses what Stripe would accept.
 REDEEM_BY_HORIZON = 1827 * 86400
-_CURRENCY = re.compile(r"[a-z]{3}").fullmatch
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -171,15 +169,6 @@ def _check_duration(params: dict[str, Any]) -> str:
     return duration
 
 
-def _currency(value: Any, param: str) -> str:
-    code = str(value).lower()
-    if not _CURRENCY(code):
-        # Stripe's text goes on to list every supported currency; the sandbox has no such
-        # table yet, so it stops after the part that names the bad value.
-        raise InvalidRequestError(f"Invalid currency: {value}.", param=param)
-    return code
-
-
 def _currency_options(
     given: dict[str, Any], percent_off: Any, current: dict[str, Any] | None
 ) -> dict[str, Any]:
@@ -192,13 +181,7 @@ def _currency_options(
         )
     merged = dict(current or {})
     for key, option in given.items():
-        if key != key.lower() and _CURRENCY(key.lower()):
-            raise InvalidRequestError(
-                "Currencies must be lowercase when used as keys in a map. "
-                f"Use `{key.lower()}` instead of `{key}`.",
-                param="currency_options",
-            )
-        code = _currency(key, "currency_options")
+        code = currencies.check_key(key, "currency_options")
         if option["amount_off"] <= 0:
             raise InvalidRequestError(
                 "Invalid positive integer", param=f"currency_options[{code}][amount_off]"
@@ -271,7 +254,9 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         "amount_off": amount,
         "created": ctx.now,
         # A currency sent with percent_off has nothing to apply to; Stripe shows null.
-        "currency": _currency(params["currency"], "currency") if amount is not None else None,
+        "currency": currencies.check(params["currency"], "currency")
+        if amount is not None
+        else None,
         "duration": duration,
         "duration_in_months": params.get("duration_in_months") or None,
         "livemode": False,

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import metadata, updates
+from ..framework import currencies, metadata, updates
 from ..framework.context import RequestContext
 from ..framework.errors import InvalidRequestError, ResourceMissing
 from ..framework.listing import list_objects
 from ..framework.routing import Route
 from ..store import Filter
-from .payment_intents.money import check_currency
 from .test_clocks import now_for
 
 TYPE = "customer_balance_transaction"
@@ -111,7 +110,7 @@ def _transaction(ctx: RequestContext, customer_id: str, transaction: str) -> dic
 
 def create(ctx: RequestContext, params: dict[str, Any], customer: str) -> dict[str, Any]:
     obj = _customer(ctx, customer)
-    currency = check_currency(params["currency"])
+    currency = currencies.check(params["currency"])
     if obj.get("currency") and obj["currency"] != currency:
         raise InvalidRequestError(
             f"The currency of a customer balance transaction ({currency}) must match the "

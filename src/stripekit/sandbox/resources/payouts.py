@@ -113,9 +113,7 @@ def _check_amount(params: dict[str, Any]) -> int:
 
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     amount = _check_amount(params)
-    currency = str(params["currency"]).lower()
-    if not currencies.is_code(currency):
-        raise InvalidRequestError(f"Invalid currency: {params['currency']}.", param="currency")
+    currency = currencies.check(params["currency"])
     if params.get("payout_method"):
         raise ResourceMissing(
             "financial account", params["payout_method"], param="payout_method", status=400

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import metadata, updates
+from ..framework import currencies, metadata, updates
 from ..framework.context import RequestContext
 from ..framework.errors import InvalidRequestError, ResourceMissing
 from ..framework.listing import list_objects
@@ -83,7 +83,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     existing = ctx.find("price", plan_id)
     if existing is not None and not existing.get("deleted"):
         raise InvalidRequestError("Plan already exists.", code="resource_already_exists")
-    currency = prices.check_currency(params["currency"])
+    currency = currencies.check(params["currency"])
     amount, decimal, tiers = _amounts(params)
     trial = params.get("trial_period_days")
     recurring = prices.normalize_recurring(

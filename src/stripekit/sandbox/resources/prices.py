@@ -11,11 +11,10 @@ payloads leave them out as well.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..framework import metadata, updates
+from ..framework import currencies, metadata, updates
 from ..framework.context import RequestContext
 from ..framework.errors import InvalidRequestError
 from ..framework.listing import list_objects
@@ -29,7 +28,6 @@ MAX_DECIMAL_PLACES = 12
 # Stripe caps a billing period at three years, whatever the unit.
 MAX_INTERVAL_COUNT = {"day": 1095, "week": 156, "month": 36, "year": 3}
 _PERIOD_ADJECTIVE = {"day": "daily", "week": "weekly", "month": "monthly", "year": "yearly"}
-_CURRENCY = re.compile(r"[a-z]{3}").fullmatch
 
 NEEDS_AMOUNT = "Prices require an `unit_amount` or `unit_amount_decimal` parameter to be set."
 NEEDS_METER = (
@@ -119,13 +117,6 @@ def amount_pair(
         number = Decimal(text)
         return (int(number) if number == number.to_integral_value() else None), text
     return None, None
-
-
-def check_currency(value: str, param: str = "currency") -> str:
-    code = value.lower()
-    if not _CURRENCY(code):
-        raise InvalidRequestError(f"Invalid currency: {value}.", param=param)
-    return code
 
 
 def normalize_tiers(tiers: list[dict[str, Any]], prefix: str = "tiers") -> list[dict[str, Any]]:
@@ -266,7 +257,7 @@ def _currency_options(value: Any, price: dict[str, Any], prefix: str) -> dict[st
     out: dict[str, dict[str, Any]] = {}
     for key, option in (value or {}).items():
         name = f"{name_of(prefix, 'currency_options')}[{key}]"
-        code = check_currency(key, name)
+        code = currencies.check(key, name)
         if code == price["currency"]:
             raise InvalidRequestError(SAME_CURRENCY_OPTION, param=name)
         tiered = price["billing_scheme"] == "tiered"
@@ -446,7 +437,7 @@ def create_price(
     """Validate price params as /v1/prices spells them (also inside `default_price_data`,
     `prefix` naming that hash) and store the price for `product_id`. `inline` is for
     `price_data` on other objects: archived, unlisted and unannounced, as Stripe does."""
-    currency = check_currency(params["currency"], name_of(prefix, "currency"))
+    currency = currencies.check(params["currency"], name_of(prefix, "currency"))
     recurring = (
         normalize_recurring(
             params["recurring"],

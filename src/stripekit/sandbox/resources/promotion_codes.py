@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..framework import metadata
+from ..framework import currencies, metadata
 from ..framework.context import RequestContext
 from ..framework.errors import InvalidRequestError, ResourceMissing
 from ..framework.listing import created_range, in_range, page_in_memory
@@ -29,7 +29,6 @@ from . import coupons, test_clocks
 TYPE = "promotion_code"
 GENERATED_CODE_LENGTH = 8
 _VALID_CODE = re.compile(r"[A-Za-z0-9-]+").fullmatch
-_CURRENCY = re.compile(r"[a-z]{3}").fullmatch
 
 # Refusals when redeeming. Recorded live bodies exist for PRIOR and MAXED (param
 # `discounts[0][promotion_code]`) and MINIMUM; the other three follow their pattern
@@ -100,15 +99,6 @@ def _load(ctx: RequestContext, promotion_code: str) -> dict[str, Any]:
 # -- validation ------------------------------------------------------------------------------
 
 
-def _currency(value: Any, param: str) -> str:
-    code = str(value)
-    if code != code.lower() and _CURRENCY(code.lower()):
-        return code.lower()
-    if not _CURRENCY(code):
-        raise InvalidRequestError(f"Invalid currency: {value}.", param=param)
-    return code
-
-
 def _non_negative(value: Any, param: str) -> int:
     if not isinstance(value, int) or value < 0:
         # Proposal: a minimum below zero means nothing; worded as Stripe's integer checks.
@@ -123,13 +113,7 @@ def _currency_options(
     if not isinstance(given, dict):
         raise InvalidRequestError("Invalid hash", param=param)
     for key, option in given.items():
-        if key != key.lower() and _CURRENCY(key.lower()):
-            raise InvalidRequestError(
-                "Currencies must be lowercase when used as keys in a map. "
-                f"Use `{key.lower()}` instead of `{key}`.",
-                param=param,
-            )
-        currency = _currency(key, param)
+        currency = currencies.check_key(key, param)
         name = f"{param}[{currency}][minimum_amount]"
         if not isinstance(option, dict) or option.get("minimum_amount") is None:
             raise InvalidRequestError(
@@ -162,7 +146,7 @@ def _restrictions(given: Any) -> dict[str, Any]:
                 "You must pass minimum_amount when passing minimum_amount_currency",
                 param="restrictions[minimum_amount]",
             )
-        restrictions["minimum_amount_currency"] = _currency(
+        restrictions["minimum_amount_currency"] = currencies.check(
             currency, "restrictions[minimum_amount_currency]"
         )
     if given.get("currency_options"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ...framework import metadata
+from ...framework import currencies, metadata
 from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError, ResourceMissing
 from ...framework.listing import created_range, list_objects
@@ -18,7 +18,6 @@ from ...framework.routing import Route
 from ...framework.searching import search_objects
 from ...store import Filter
 from .. import payment_methods, prices, sources, tax_rates
-from ..payment_intents.money import check_currency
 from . import common, discounts, items, lifecycle, model, payment
 
 NEEDS_DUE_DATE = (
@@ -218,7 +217,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     _check_unsupported(ctx, params)
     subscription = _subscription(ctx, params.get("subscription"), customer["id"])
     include = params.get("pending_invoice_items_behavior") == "include"
-    currency = check_currency(params["currency"]) if params.get("currency") else None
+    currency = currencies.check(params["currency"]) if params.get("currency") else None
     if currency is None:
         pending = (
             items.pending_items(ctx, customer["id"], subscription=subscription) if include else []

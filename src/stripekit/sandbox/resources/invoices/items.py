@@ -16,12 +16,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ...framework import metadata
+from ...framework import currencies, metadata
 from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError, ResourceMissing
 from .. import prices, products
 from .. import tax_rates as rate_objects
-from ..payment_intents.money import check_currency, format_amount
+from ..payment_intents.money import format_amount
 from . import common, discounts, taxes, totals
 
 ITEM_NOUN = "Invoice Item"
@@ -205,7 +205,7 @@ def resolve_pricing(
             param=name("currency"),
             code="parameter_missing",
         )
-    cur = check_currency(cur, name("currency"))
+    cur = currencies.check(cur, name("currency"))
     if given_amount is not None:
         unit_text = str(int(given_amount))
         amount = int(given_amount)

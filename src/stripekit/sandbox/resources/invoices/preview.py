@@ -15,12 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ...framework import metadata
+from ...framework import currencies, metadata
 from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError, ResourceMissing
 from ...framework.routing import Route
 from .. import tax_rates
-from ..payment_intents.money import check_currency
 from . import common, discounts, items, lifecycle, model
 
 T = TypeVar("T")
@@ -142,7 +141,7 @@ def _preview(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     from_subscription = _subscription_preview(ctx, params, customer) or {}
     _invoice_items(ctx, params, customer)
     invoice_id = ctx.new_id("upcoming_in")
-    currency = check_currency(params["currency"]) if params.get("currency") else None
+    currency = currencies.check(params["currency"]) if params.get("currency") else None
     kwargs: dict[str, Any] = {"billing_reason": "upcoming", **from_subscription}
     kwargs.setdefault("include_pending", True)
     if currency is not None:

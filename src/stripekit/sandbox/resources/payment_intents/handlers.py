@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...framework import metadata
+from ...framework import currencies, metadata
 from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError, StripeError
 from ...framework.listing import list_objects
@@ -16,7 +16,7 @@ from ...store import Filter
 from .. import payment_methods
 from . import charging, intents
 from .intents import CANCELABLE, CANCELABLE_LISTED, MODIFIABLE, state_error, with_intent
-from .money import check_amount, check_currency
+from .money import check_amount
 
 NOUN = "payment_intent"
 # Fields that follow the payment itself: Stripe lets them change only before it happens.
@@ -125,7 +125,7 @@ def _off_session(params: dict[str, Any]) -> bool:
 
 
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    currency = check_currency(params["currency"])
+    currency = currencies.check(params["currency"])
     check_amount(params["amount"], currency)
     confirm_now = params.get("confirm") is True
     for name in _CONFIRM_ONLY:
@@ -195,7 +195,7 @@ def _update(ctx: RequestContext, obj: dict[str, Any], params: dict[str, Any]) ->
                 param=name,
             )
     if "currency" in params:
-        obj["currency"] = check_currency(params["currency"])
+        obj["currency"] = currencies.check(params["currency"])
     if "amount" in params or "currency" in params:
         amount = params.get("amount", obj["amount"])
         check_amount(amount, obj["currency"])

@@ -3,8 +3,6 @@ minimum charge amounts and how Stripe writes an amount in a message (`$0.50`, `Â
 
 from __future__ import annotations
 
-import re
-
 from ...framework.currencies import ZERO_DECIMAL
 from ...framework.errors import InvalidRequestError
 
@@ -53,14 +51,6 @@ _SYMBOLS = {
     "inr": "â‚¹",
     "brl": "R$",
 }
-_CODE = re.compile(r"[a-z]{3}").fullmatch
-
-
-def check_currency(value: str, param: str = "currency") -> str:
-    code = value.lower()
-    if not _CODE(code):
-        raise InvalidRequestError(f"Invalid currency: {value}.", param=param)
-    return code
 
 
 def format_amount(amount: int, currency: str) -> str:
