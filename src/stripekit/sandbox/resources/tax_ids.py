@@ -246,20 +246,24 @@ def _connect_refused(param: str) -> InvalidRequestError:
     )
 
 
+def _owner_customer(ctx: RequestContext, owner: dict[str, Any]) -> dict[str, Any]:
+    """The live customer `owner[customer]` names (required with `owner[type]=customer`)."""
+    if not owner.get("customer"):
+        # Proposal: no recorded Stripe body for a customer owner without its id.
+        raise InvalidRequestError(
+            "You must provide owner[customer] when owner[type] is customer.",
+            param="owner[customer]",
+        )
+    return ctx.load("customer", owner["customer"], param="owner[customer]", in_path=False)
+
+
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     owner = params.get("owner") or {"type": "self"}
     kind = owner["type"]
     if kind in ("account", "application"):
         raise _connect_refused("owner[type]")
     if kind == "customer":
-        if not owner.get("customer"):
-            # Proposal: no recorded Stripe body for a customer owner without its id.
-            raise InvalidRequestError(
-                "You must provide owner[customer] when owner[type] is customer.",
-                param="owner[customer]",
-            )
-        customer = ctx.load("customer", owner["customer"], param="owner[customer]", in_path=False)
-        return add_to_customer(ctx, customer, params["type"], params["value"])
+        return add_to_customer(ctx, _owner_customer(ctx, owner), params["type"], params["value"])
     check_value(params["type"], params["value"], param="value")
     # The account's own tax ID: Stripe documents no event type for it.
     return _new(ctx, params["type"], params["value"], {"type": "self"}, None)
@@ -281,12 +285,7 @@ def list_(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         raise _connect_refused("owner[type]")
     filters = [Filter(("owner", "type"), "eq", kind)]
     if kind == "customer":
-        if not owner.get("customer"):
-            raise InvalidRequestError(
-                "You must provide owner[customer] when owner[type] is customer.",
-                param="owner[customer]",
-            )
-        ctx.load("customer", owner["customer"], param="owner[customer]", in_path=False)
+        _owner_customer(ctx, owner)
         filters.append(Filter(("customer",), "eq", owner["customer"]))
     return list_objects(ctx, OBJECT, params, "/v1/tax_ids", tuple(filters), noun=NOUN)
 
