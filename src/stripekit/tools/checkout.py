@@ -1,4 +1,5 @@
-"""Checkout Sessions (a hosted payment page), payment links and the billing portal."""
+"""Checkout Sessions (a hosted payment page), shipping rates, payment links and the billing
+portal."""
 
 from .declare import create, do, get, list_, update
 
@@ -81,5 +82,28 @@ ACTIONS = [
         "/v1/billing_portal/sessions",
         "Create a customer portal session (manage subscriptions and cards) and get its url.",
         example={"customer": "$customer", "return_url": "https://example.com/account"},
+    ),
+    create(
+        "shipping_rate",
+        "/v1/shipping_rates",
+        "Create a shipping rate (display_name, fixed_amount[amount|currency]) to offer in "
+        "Checkout through shipping_options.",
+        aliases=("Create a shipping rate",),
+        example={
+            "display_name": "Ground shipping",
+            "type": "fixed_amount",
+            "fixed_amount": {"amount": 500, "currency": "usd"},
+            "delivery_estimate": {
+                "minimum": {"unit": "business_day", "value": 3},
+                "maximum": {"unit": "business_day", "value": 5},
+            },
+        },
+    ),
+    list_(
+        "shipping_rates",
+        "/v1/shipping_rates",
+        "List shipping rates, newest first, optionally only active ones or one currency's.",
+        aliases=("List all shipping rates",),
+        example={"active": True, "limit": 2},
     ),
 ]

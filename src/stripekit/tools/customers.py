@@ -1,4 +1,4 @@
-"""Customers, their credit balance transactions and their discount."""
+"""Customers, their credit balance transactions, their discount and their tax IDs."""
 
 from .declare import create, delete, get, list_, search, update
 
@@ -123,5 +123,27 @@ ACTIONS = [
         "List a customer's saved cards (object=card) or other sources.",
         aliases=("List all cards",),
         example={"customer": "$customer_with_source", "object": "card"},
+    ),
+    create(
+        "tax_id",
+        "/v1/customers/{customer}/tax_ids",
+        "Add a tax ID (type such as eu_vat, gb_vat, us_ein; value) to a customer; it is "
+        "printed on their invoices.",
+        aliases=("Create a customer tax ID",),
+        example={"customer": "$customer", "type": "eu_vat", "value": "DE123456789"},
+    ),
+    list_(
+        "tax_ids",
+        "/v1/customers/{customer}/tax_ids",
+        "List a customer's tax IDs, newest first, with their verification status.",
+        aliases=("List all customer tax IDs",),
+        example={"customer": "$customer_with_tax_id"},
+    ),
+    delete(
+        "tax_id",
+        "/v1/customers/{customer}/tax_ids/{id}",
+        "Delete one of a customer's tax IDs.",
+        aliases=("Delete a customer tax ID",),
+        example={"customer": "$customer_with_tax_id", "id": "$tax_id"},
     ),
 ]

@@ -202,6 +202,14 @@ FIXTURES: dict[str, Fixture] = {
     "customer_with_source": lambda run: run.call(
         "create_customer", name="Jane Smith", source="tok_visa"
     )["id"],
+    "customer_with_tax_id": lambda run: run.call(
+        "create_customer",
+        name="Acme GmbH",
+        tax_id_data=[{"type": "eu_vat", "value": "DE123456789"}],
+    )["id"],
+    "tax_id": lambda run: run.call("list_tax_ids", customer=run.fixture("customer_with_tax_id"))[
+        "tax_ids"
+    ][0]["id"],
     "card": lambda run: run.call("list_cards", customer=run.fixture("customer_with_source"))[
         "cards"
     ][0]["id"],

@@ -23,6 +23,7 @@ from ..framework.errors import InvalidRequestError, ResourceMissing
 from ..framework.listing import list_objects
 from ..framework.routing import Route
 from ..store import Filter
+from . import tax_ids
 from .test_clocks import now_for
 
 TYPE = "customer_balance_transaction"
@@ -69,7 +70,7 @@ def record(
     ctx.insert(txn)
     ctx.save(customer)
     if emit_update and (amount != 0 or "currency" in previous):
-        ctx.emit("customer.updated", customer, previous)
+        ctx.emit("customer.updated", tax_ids.customer_in_event(customer), previous)
     return txn
 
 

@@ -21,8 +21,10 @@ from ..framework.listing import list_objects
 from ..framework.routing import Route
 from ..framework.searching import search_objects
 from ..store import Filter
-from . import payment_methods, sources, test_clocks
+from . import payment_methods, sources, tax_ids, test_clocks
 
+# A customer's tax IDs are stored on it and shown only when expanded (`expand[]=tax_ids`).
+INCLUDABLE = {"customer": (tax_ids.CUSTOMER_FIELD,)}
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
 UPDATABLE = (
     "address",
@@ -162,6 +164,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         "preferred_locales": given.get("preferred_locales") or [],
         "shipping": given.get("shipping"),
         "tax_exempt": given.get("tax_exempt") or "none",
+        "tax_ids": tax_ids.empty_list(customer_id),
         "test_clock": params.get("test_clock") or None,
     }
     if given.get("business_name"):
@@ -171,7 +174,11 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if card is not None:
         customer["default_source"] = card["id"]
     ctx.insert(customer)
-    ctx.emit("customer.created", customer)
+    ctx.emit("customer.created", tax_ids.customer_in_event(customer))
+    for index, entry in enumerate(params.get("tax_id_data") or []):
+        tax_ids.add_to_customer(
+            ctx, customer, entry["type"], entry["value"], param=f"tax_id_data[{index}][value]"
+        )
     if card is not None:
         sources.store_card(ctx, card, customer_id)
     if attaching is not None:
@@ -227,7 +234,7 @@ def update(ctx: RequestContext, params: dict[str, Any], customer: str) -> dict[s
         obj["default_source"] = params["default_source"]
     if previous:
         ctx.save(obj)
-        ctx.emit("customer.updated", obj, previous)
+        ctx.emit("customer.updated", tax_ids.customer_in_event(obj), previous)
     return obj
 
 
@@ -248,7 +255,7 @@ def delete_customer(ctx: RequestContext, obj: dict[str, Any]) -> dict[str, Any]:
     tombstone = {"id": obj["id"], "object": "customer", "deleted": True}
     # The tombstone keeps `created` for the store's ordering; Stripe's stub has only three fields.
     ctx.save({**tombstone, "created": obj["created"]}, listed=False)
-    ctx.emit("customer.deleted", obj)
+    ctx.emit("customer.deleted", tax_ids.customer_in_event(obj))
     return tombstone
 
 

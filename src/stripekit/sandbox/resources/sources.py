@@ -22,7 +22,7 @@ from ..framework.listing import list_objects
 from ..framework.routing import Route
 from ..framework.testcards import TestCard
 from ..store import Filter
-from . import payment_methods, tokens
+from . import payment_methods, tax_ids, tokens
 
 UPDATABLE = (*tokens.LEGACY_ADDRESS_ALL, "exp_month", "exp_year", "metadata", "name")
 
@@ -106,7 +106,7 @@ def set_default(ctx: RequestContext, customer: dict[str, Any], card_id: str | No
         return
     customer["default_source"] = card_id
     ctx.save(customer)
-    ctx.emit("customer.updated", customer, {"default_source": previous})
+    ctx.emit("customer.updated", tax_ids.customer_in_event(customer), {"default_source": previous})
 
 
 def remove_card(ctx: RequestContext, customer: dict[str, Any], card: dict[str, Any]) -> None:

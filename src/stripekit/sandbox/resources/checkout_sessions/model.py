@@ -233,6 +233,12 @@ def compute_totals(ctx: RequestContext, session: dict[str, Any], state: dict[str
         left -= share
         item["amount_discount"] = share
         item["amount_total"] = item["amount_subtotal"] - share
+    # Discounts apply to the items only; the chosen shipping rate's amount comes on top.
+    shipping = (session.get("shipping_cost") or {}).get("amount_total", 0)
     session["amount_subtotal"] = subtotal
-    session["amount_total"] = subtotal - discount
-    session["total_details"] = {"amount_discount": discount, "amount_shipping": 0, "amount_tax": 0}
+    session["amount_total"] = subtotal - discount + shipping
+    session["total_details"] = {
+        "amount_discount": discount,
+        "amount_shipping": shipping,
+        "amount_tax": 0,
+    }

@@ -24,7 +24,7 @@ from typing import Any
 
 from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError, StripeError
-from .. import customer_balance
+from .. import customer_balance, tax_ids
 from ..payment_intents.money import minimum_amount
 from . import common, items, model, payment, totals
 
@@ -172,7 +172,7 @@ def _settle_currency(ctx: RequestContext, invoice: dict[str, Any]) -> None:
         return
     customer["currency"] = invoice["currency"]
     ctx.save(customer)
-    ctx.emit("customer.updated", customer, {"currency": None})
+    ctx.emit("customer.updated", tax_ids.customer_in_event(customer), {"currency": None})
 
 
 def finalize(ctx: RequestContext, invoice: dict[str, Any], *, collect: bool = False) -> None:

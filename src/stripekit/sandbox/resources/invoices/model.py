@@ -15,6 +15,7 @@ import copy
 from typing import Any
 
 from ...framework.context import RequestContext
+from .. import tax_ids
 from . import common, totals
 
 INCLUDABLE = {"invoice": ("confirmation_secret", "payments")}
@@ -46,6 +47,7 @@ def customer_fields(customer: dict[str, Any]) -> dict[str, Any]:
         "customer_phone": customer.get("phone"),
         "customer_shipping": _shipping(customer.get("shipping")),
         "customer_tax_exempt": customer.get("tax_exempt") or "none",
+        "customer_tax_ids": tax_ids.for_invoice(customer),
     }
 
 
@@ -121,7 +123,6 @@ def new_invoice(
         "customer": customer["id"],
         "customer_account": None,
         **customer_fields(customer),
-        "customer_tax_ids": [],
         "default_payment_method": default_payment_method,
         "default_source": default_source,
         "default_tax_rates": list(default_tax_rates or []),
