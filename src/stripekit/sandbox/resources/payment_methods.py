@@ -23,6 +23,7 @@ from ..framework.listing import list_objects
 from ..framework.routing import Route
 from ..framework.testcards import TestCard
 from ..store import Filter
+from . import tax_ids
 
 MAGIC_PREFIX = "pm_card_"
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
@@ -560,7 +561,7 @@ def _forget_default(ctx: RequestContext, customer_id: str, payment_method_id: st
         ctx.save(customer)
         ctx.emit(
             "customer.updated",
-            customer,
+            tax_ids.customer_in_event(customer),
             {"invoice_settings": {"default_payment_method": payment_method_id}},
         )
 
