@@ -500,17 +500,22 @@ def test_create_refusals_change_nothing(client: stripe.StripeClient) -> None:
         param="lines[0][description]",
     )
 
-    # Refunds are bounded by what the invoice's payments can still give back.
+    # Refunds made through the Refund API lower what notes can still credit.
     client.v1.credit_notes.create(
         params={"invoice": invoice.id, "amount": 1500, "refund_amount": 1500}
     )
     charge = client.v1.refunds.list().data[0].charge
     client.v1.refunds.create(params={"charge": charge, "amount": 400})
     assert_stripe_error(
-        _refused(client, invoice, customer, amount=500, refund_amount=500),
+        _refused(client, invoice, customer, amount=101, credit_amount=101),
         status=400,
-        param="refund_amount",
+        param="amount",
     )
+    last = client.v1.credit_notes.create(
+        params={"invoice": invoice.id, "amount": 100, "refund_amount": 100}
+    )
+    assert client.v1.charges.retrieve(charge).refunded
+    assert last.refunds[0].amount_refunded == 100
 
     # An invoice paid out of band has no charge to refund.
     oob_customer, _ = customer_with_card(client)

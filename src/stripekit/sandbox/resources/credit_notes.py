@@ -5,8 +5,9 @@ without storing anything.
 A credit note lowers what a finalized invoice (open, paid or uncollectible) is worth. Its
 `amount` comes from `amount` or from `lines` (`invoice_line_item`: part of one of the
 invoice's lines, by `amount` or `quantity`; `custom_line_item`: `description`,
-`quantity`, `unit_amount`). All the notes of an invoice together never credit more than
-its total, and a line never more than its amount.
+`quantity`, `unit_amount`). All the notes of an invoice, with the refunds made on its
+payments through the Refund API, never credit more than its total, and a line never more
+than its amount.
 
 The credit first reduces what is still owed (`pre_payment_amount`: the invoice's
 `amount_due` and `amount_remaining` go down, its `pre_payment_credit_notes_amount` up; an
@@ -187,6 +188,7 @@ def _amount(
     params: dict[str, Any],
     lines: list[dict[str, Any]],
     notes: list[dict[str, Any]],
+    refunded_outside: int,
 ) -> int:
     currency = invoice["currency"]
     if lines:
@@ -204,10 +206,11 @@ def _amount(
             raise InvalidRequestError("Invalid positive integer", param="amount")
     else:
         raise InvalidRequestError("One of `amount`, `lines`, or `shipping_cost` must be provided.")
-    left = invoice["total"] - sum(note["amount"] for note in notes)
+    left = invoice["total"] - sum(note["amount"] for note in notes) - refunded_outside
     if amount > left:
         # Stripe's guide: "The sum of all credit notes cannot exceed the invoice's total
-        # amount"; it publishes no error wording, so a plain one.
+        # amount", and the API reference: refunds made through the Refund API lower that
+        # maximum too. No published error wording, so a plain one.
         raise InvalidRequestError(
             f"The credit note amount ({format_amount(amount, currency)}) exceeds what is left "
             f"to credit on invoice {invoice['id']} ({format_amount(max(left, 0), currency)}).",
@@ -290,7 +293,9 @@ def _build(
     notes = _issued_notes(ctx, invoice["id"])
     note_id = ctx.new_id("cn")
     lines = _lines(ctx, invoice, params, notes)
-    amount = _amount(invoice, params, lines, notes)
+    refunded = sum(charge["amount_refunded"] for charge in _refundable_charges(ctx, invoice))
+    by_notes = sum(part["amount_refunded"] for note in notes for part in note["refunds"])
+    amount = _amount(invoice, params, lines, notes, refunded - by_notes)
     owed = invoice["amount_remaining"] if invoice["status"] in AWAITING_PAYMENT else 0
     pre = min(amount, owed)
     post = amount - pre
