@@ -416,21 +416,28 @@ def _adjust_invoice(
         payment.mark_paid(ctx, invoice)
 
 
+def _move_balance(
+    ctx: RequestContext, customer: dict[str, Any], note: dict[str, Any], amount: int
+) -> dict[str, Any]:
+    """A `credit_note` customer balance transaction: the note's credit, or its reversal."""
+    return customer_balance.record(
+        ctx,
+        customer,
+        amount,
+        note["currency"],
+        "credit_note",
+        invoice=note["invoice"],
+        credit_note=note["id"],
+    )
+
+
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     invoice = _load_invoice(ctx, params.get("invoice"))
     note, parts = _build(ctx, invoice, params)
     _refund(ctx, invoice, note, parts["refund_amount"])
     if parts["credit_amount"]:
         customer = ctx.load("customer", invoice["customer"], param="invoice", in_path=False)
-        txn = customer_balance.record(
-            ctx,
-            customer,
-            -parts["credit_amount"],
-            invoice["currency"],
-            "credit_note",
-            invoice=invoice["id"],
-            credit_note=note["id"],
-        )
+        txn = _move_balance(ctx, customer, note, -parts["credit_amount"])
         note["customer_balance_transaction"] = txn["id"]
     ctx.insert(note)
     ctx.emit("credit_note.created", present(note))
@@ -494,15 +501,7 @@ def void(ctx: RequestContext, params: dict[str, Any], id: str) -> dict[str, Any]
         credit = ctx.load(customer_balance.TYPE, note["customer_balance_transaction"])
         customer = ctx.find("customer", note["customer"])
         if customer is not None and not customer.get("deleted"):
-            customer_balance.record(
-                ctx,
-                customer,
-                -credit["amount"],
-                note["currency"],
-                "credit_note",
-                invoice=invoice["id"],
-                credit_note=note["id"],
-            )
+            _move_balance(ctx, customer, note, -credit["amount"])
     note["status"] = "void"
     note["voided_at"] = common.now_of(ctx, invoice)
     ctx.save(note)
