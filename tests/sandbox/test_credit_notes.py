@@ -177,6 +177,47 @@ def test_credits_before_and_after_payment_add_up(client: stripe.StripeClient) ->
     assert after.post_payment_credit_notes_amount == 3000
 
 
+def test_existing_refunds_are_linked_not_repeated(client: stripe.StripeClient) -> None:
+    invoice, customer = paid_invoice(client, 3000)
+    charge = client.v1.invoice_payments.list(params={"invoice": invoice.id}).data[0]
+    intent = client.v1.payment_intents.retrieve(charge.payment.payment_intent)
+    refund = client.v1.refunds.create(params={"charge": intent.latest_charge, "amount": 800})
+    note = client.v1.credit_notes.create(
+        params={
+            "invoice": invoice.id,
+            "amount": 1000,
+            "refunds": [{"refund": refund.id}],
+            "credit_amount": 200,
+        }
+    )
+    assert [(r.refund, r.amount_refunded) for r in note.refunds] == [(refund.id, 800)]
+    assert client.v1.charges.retrieve(intent.latest_charge).amount_refunded == 800
+    assert len(client.v1.refunds.list().data) == 1
+
+    assert_stripe_error(
+        _refused(client, invoice, customer, amount=800, refunds=[{"refund": refund.id}]),
+        status=400,
+        param="refunds[0][refund]",
+    )
+    other = client.v1.refunds.create(
+        params={
+            "charge": client.v1.payment_intents.create(
+                params={
+                    "amount": 900,
+                    "currency": "usd",
+                    "payment_method": "pm_card_visa",
+                    "confirm": True,
+                }
+            ).latest_charge
+        }
+    )
+    assert_stripe_error(
+        _refused(client, invoice, customer, amount=900, refunds=[{"refund": other.id}]),
+        status=400,
+        param="refunds[0][refund]",
+    )
+
+
 def test_note_on_partially_paid_invoice_is_mixed(client: stripe.StripeClient) -> None:
     customer, pm = customer_with_card(client)
     invoice = client.v1.invoices.finalize_invoice(draft(client, customer.id, 3000).id)

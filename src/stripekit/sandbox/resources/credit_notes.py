@@ -14,8 +14,9 @@ The credit first reduces what is still owed (`pre_payment_amount`: the invoice's
 invoice left owing nothing is paid). The rest (`post_payment_amount`, added to the
 invoice's `post_payment_credit_notes_amount`) must be split exactly between
 `refund_amount` (a Refund of the invoice's charges, through the refunds code, so the
-charge, the balance and the events follow), `credit_amount` (a `credit_note` customer
-balance transaction) and `out_of_band_amount` (recorded only). `type` says which parts a
+charge, the balance and the events follow), `refunds` (existing refunds of those charges,
+linked), `credit_amount` (a `credit_note` customer balance transaction) and
+`out_of_band_amount` (recorded only). `type` says which parts a
 note has: `pre_payment`, `post_payment` or `mixed`.
 
 Voiding gives back what can be given back: the pre-payment part returns to an invoice
@@ -219,21 +220,79 @@ def _amount(
     return amount
 
 
-def _split(invoice: dict[str, Any], params: dict[str, Any], post: int) -> dict[str, int]:
+def _split(
+    invoice: dict[str, Any], params: dict[str, Any], post: int, linked: int
+) -> dict[str, int]:
     parts = {name: params.get(name) or 0 for name in SPLIT}
     for name, value in parts.items():
         if value < 0:
             raise InvalidRequestError("Invalid non-negative integer", param=name)
-    if sum(parts.values()) != post:
+    total = sum(parts.values()) + linked
+    if total != post:
         currency = invoice["currency"]
         # The API reference: "The sum of refunds, customer balance credits, and outside of
         # Stripe credits must equal the post_payment_amount"; the wording is ours.
         raise InvalidRequestError(
-            "The sum of refund_amount, credit_amount and out_of_band_amount "
-            f"({format_amount(sum(parts.values()), currency)}) must equal the credit note's "
+            "The sum of refunds, credit_amount and out_of_band_amount "
+            f"({format_amount(total, currency)}) must equal the credit note's "
             f"post_payment_amount ({format_amount(post, currency)}).",
         )
     return parts
+
+
+def _linked_refunds(
+    ctx: RequestContext,
+    invoice: dict[str, Any],
+    params: dict[str, Any],
+    notes: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """`refunds`: existing refunds of the invoice's payments the note accounts for."""
+    charges = {charge["id"] for charge in _refundable_charges(ctx, invoice)}
+    taken = {part["refund"] for note in notes for part in note["refunds"]}
+    linked: list[dict[str, Any]] = []
+    # Stripe publishes no wording for these refusals; plain ones.
+    for i, given in enumerate(params.get("refunds") or []):
+        param = f"refunds[{i}]"
+        if given.get("type") == "payment_record_refund":
+            raise InvalidRequestError(
+                "The sandbox keeps no payment records, so there is no payment record refund "
+                "to link.",
+                param=f"{param}[type]",
+            )
+        if not given.get("refund"):
+            raise InvalidRequestError(
+                "Missing required param: refund.",
+                param=f"{param}[refund]",
+                code="parameter_missing",
+            )
+        refund = ctx.load("refund", given["refund"], param=f"{param}[refund]", in_path=False)
+        if refund["charge"] not in charges:
+            raise InvalidRequestError(
+                f"Refund {refund['id']} is not a refund of this invoice's payments.",
+                param=f"{param}[refund]",
+            )
+        if refund["id"] in taken:
+            raise InvalidRequestError(
+                f"Refund {refund['id']} is already linked to a credit note.",
+                param=f"{param}[refund]",
+            )
+        amount = given.get("amount_refunded", refund["amount"])
+        if not 0 < amount <= refund["amount"]:
+            raise InvalidRequestError(
+                f"amount_refunded must be positive and at most the refund's amount "
+                f"({format_amount(refund['amount'], refund['currency'])}).",
+                param=f"{param}[amount_refunded]",
+            )
+        taken.add(refund["id"])
+        linked.append(
+            {
+                "amount_refunded": amount,
+                "payment_record_refund": None,
+                "refund": refund["id"],
+                "type": "refund",
+            }
+        )
+    return linked
 
 
 def _refundable_charges(ctx: RequestContext, invoice: dict[str, Any]) -> list[dict[str, Any]]:
@@ -293,13 +352,15 @@ def _build(
     notes = _issued_notes(ctx, invoice["id"])
     note_id = ctx.new_id("cn")
     lines = _lines(ctx, invoice, params, notes)
+    linked = _linked_refunds(ctx, invoice, params, notes)
+    linked_total = sum(part["amount_refunded"] for part in linked)
     refunded = sum(charge["amount_refunded"] for charge in _refundable_charges(ctx, invoice))
     by_notes = sum(part["amount_refunded"] for note in notes for part in note["refunds"])
-    amount = _amount(invoice, params, lines, notes, refunded - by_notes)
+    amount = _amount(invoice, params, lines, notes, refunded - by_notes - linked_total)
     owed = invoice["amount_remaining"] if invoice["status"] in AWAITING_PAYMENT else 0
     pre = min(amount, owed)
     post = amount - pre
-    parts = _split(invoice, params, post)
+    parts = _split(invoice, params, post, linked_total)
     _check_refundable(ctx, invoice, parts["refund_amount"])
     now = common.now_of(ctx, invoice)
     sequence = sum(1 for _ in ctx.tx.scan(ctx.account, OBJECT, _of_invoice(invoice["id"]))) + 1
@@ -333,7 +394,7 @@ def _build(
         "pre_payment_amount": pre,
         "pretax_credit_amounts": [],
         "reason": params.get("reason"),
-        "refunds": [],
+        "refunds": linked,
         "shipping_cost": None,
         "status": "issued",
         "subtotal": amount,
