@@ -191,6 +191,52 @@ ACTIONS = [
         example={"id": "$open_invoice"},
     ),
     create(
+        "credit_note",
+        "/v1/credit_notes",
+        "Credit a finalized invoice (amount or lines): an open one owes less; on a paid one "
+        "the credit is split between refund_amount, credit_amount (customer balance) and "
+        "out_of_band_amount.",
+        aliases=("Create credit note", "Issue credit note"),
+        example={
+            "invoice": "$paid_invoice",
+            "amount": 1000,
+            "refund_amount": 600,
+            "credit_amount": 400,
+            "reason": "order_change",
+        },
+    ),
+    get(
+        "credit_note",
+        "/v1/credit_notes/{id}",
+        "Retrieve a credit note by id.",
+        aliases=("Retrieve credit note",),
+        example={"id": "$credit_note"},
+    ),
+    list_(
+        "credit_notes",
+        "/v1/credit_notes",
+        "List credit notes, newest first, by customer or invoice.",
+        aliases=("List credit notes",),
+        example={"invoice": "$credited_invoice", "limit": 10},
+    ),
+    do(
+        "void_credit_note",
+        "POST",
+        "/v1/credit_notes/{id}/void",
+        "Void a credit note: its credit goes back to the invoice or off the customer's "
+        "balance (a note that refunded a payment can't be voided).",
+        aliases=("Void credit note",),
+        example={"id": "$credit_note"},
+    ),
+    do(
+        "preview_credit_note",
+        "GET",
+        "/v1/credit_notes/preview",
+        "Preview the credit note these inputs would create, without creating it.",
+        aliases=("Preview credit note",),
+        example={"invoice": "$open_invoice", "amount": 1500},
+    ),
+    create(
         "invoice_item",
         "/v1/invoiceitems",
         "Add an item (price, or amount + currency) to a customer's next or draft invoice.",

@@ -261,6 +261,13 @@ FIXTURES: dict[str, Fixture] = {
     )["id"],
     "draft_invoice": _draft_invoice,
     "open_invoice": lambda run: run.call("finalize_invoice", id=_draft_invoice(run))["id"],
+    "paid_invoice": lambda run: run.call("pay_invoice", id=run.fixture("open_invoice"))["id"],
+    "credit_note": lambda run: run.call(
+        "create_credit_note", invoice=run.fixture("open_invoice"), amount=500
+    )["id"],
+    "credited_invoice": lambda run: run.call("get_credit_note", id=run.fixture("credit_note"))[
+        "invoice"
+    ],
     "open_send_invoice": lambda run: run.call(
         "finalize_invoice", id=_draft_invoice(run, "send_invoice")
     )["id"],

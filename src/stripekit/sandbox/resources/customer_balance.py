@@ -6,8 +6,9 @@ Sign: negative is credit (the business owes the customer and the next invoice is
 reduced), positive is debit (added to the next invoice). Types the sandbox records:
 `adjustment` (this API), `initial` (a balance set on customer creation),
 `applied_to_invoice` / `unapplied_from_invoice` (an invoice used the balance at
-finalization, or gave it back when voided) and `invoice_too_small` (an amount under the
-minimum charge moved onto the balance).
+finalization, or gave it back when voided), `invoice_too_small` (an amount under the
+minimum charge moved onto the balance) and `credit_note` (a credit note credited the
+balance, or took that credit back when voided).
 
 The balance is kept in one currency: the first transaction sets the customer's
 `currency` when it has none, and later ones must match it.
@@ -38,6 +39,7 @@ def record(
     type_: str,
     *,
     invoice: str | None = None,
+    credit_note: str | None = None,
     description: str | None = None,
     meta: dict[str, str] | None = None,
     emit_update: bool = True,
@@ -56,7 +58,7 @@ def record(
         "amount": amount,
         "checkout_session": None,
         "created": now_for(ctx, customer.get("test_clock")),
-        "credit_note": None,
+        "credit_note": credit_note,
         "currency": currency,
         "customer": customer["id"],
         "customer_account": None,
