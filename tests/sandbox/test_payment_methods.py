@@ -145,7 +145,12 @@ def test_expired_this_year_is_an_invalid_month() -> None:
             "card[exp_year]",
             "parameter_missing",
         ),
-        ({"type": "sepa_debit", "sepa_debit": {"iban": "DE89370400440532013000"}}, "type", None),
+        ({"type": "ideal", "ideal": {"bank": "abn_amro"}}, "type", None),
+        (
+            {"type": "sepa_debit", "sepa_debit": {"iban": "DE89370400440532013000"}},
+            "billing_details[name]",
+            "parameter_missing",
+        ),
         ({"type": "card", "card": {"token": "tok_nope"}}, "card[token]", "resource_missing"),
         ({**_card(), "customer": "cus_x"}, "customer", None),
         ({**_card(), "payment_method": "pm_x"}, "payment_method", None),

@@ -22,6 +22,9 @@ DAY = 86400
 # Stripe's standard US card pricing: 2.9% + 30 cents (fixed part in the minor unit).
 CARD_PERCENT_BP = 290  # basis points
 CARD_FIXED = 30
+# SEPA Direct Debit on a US account: 0.8%, capped at 5.00.
+SEPA_PERCENT_BP = 80
+SEPA_FEE_CAP = 500
 # Card funds stay pending two days, becoming available at midnight UTC.
 PENDING_DAYS = 2
 # The timer kind `record` schedules for a transaction that becomes available later.
@@ -36,6 +39,12 @@ def card_fee(amount: int, currency: str) -> int:
     """Stripe's card fee for `amount` (minor units), rounded half up."""
     fixed = 0 if currency in ZERO_DECIMAL else CARD_FIXED
     return (amount * CARD_PERCENT_BP + 5000) // 10000 + fixed
+
+
+def sepa_debit_fee(amount: int) -> int:
+    """Stripe's SEPA Direct Debit fee for a US account: 0.8%, capped at 5.00 (in the
+    debit's currency, as the sandbox converts nothing), rounded half up."""
+    return min((amount * SEPA_PERCENT_BP + 5000) // 10000, SEPA_FEE_CAP)
 
 
 def available_on(now: int, *, immediately: bool = False) -> int:

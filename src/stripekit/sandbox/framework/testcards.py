@@ -243,3 +243,175 @@ def card_for_magic(name: str) -> TestCard | None:
     """`visa` (from `pm_card_visa` / `tok_visa`) -> its test card."""
     number = MAGIC_NAMES.get(name)
     return CARDS[number] if number is not None else None
+
+
+# -- SEPA Direct Debit: Stripe's test IBANs ---------------------------------------------
+#
+# A debit never settles at confirmation: the PaymentIntent is `processing` and its charge
+# `pending` until the bank answers. Stripe's test IBANs answer at once or "after at least
+# three minutes" (the `Delayed` ones), succeed, fail with a failure code, or succeed and
+# are disputed straight away. Any other valid IBAN succeeds at once.
+
+SEPA_SUCCEED = "succeed"
+SEPA_FAIL = "fail"
+SEPA_DISPUTE = "dispute"
+SEPA_DELAY_SECONDS = 180  # "after at least three minutes"
+
+
+@dataclass(frozen=True, slots=True)
+class TestIban:
+    __test__ = False  # a bank account, not a pytest test class
+
+    iban: str
+    outcome: str = SEPA_SUCCEED
+    failure_code: str | None = None  # the charge's `failure_code` when the debit fails
+    delayed: bool = False
+
+    @property
+    def country(self) -> str:
+        return self.iban[:2]
+
+    @property
+    def last4(self) -> str:
+        return self.iban[-4:]
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.blake2b(self.iban.encode(), digest_size=8).hexdigest()
+
+    @property
+    def bank_code(self) -> str | None:
+        start, bank, _ = _IBAN_CODES.get(self.country, (0, 0, 0))
+        return self.iban[4 + start : 4 + start + bank] or None
+
+    @property
+    def branch_code(self) -> str:
+        start, bank, branch = _IBAN_CODES.get(self.country, (0, 0, 0))
+        begin = 4 + start + bank
+        return self.iban[begin : begin + branch]
+
+
+# Where the bank and branch codes sit in a country's BBAN: (offset, bank length, branch
+# length). Countries not listed show no bank code.
+_IBAN_CODES: dict[str, tuple[int, int, int]] = {
+    "AT": (0, 5, 0),
+    "BE": (0, 3, 0),
+    "DE": (0, 8, 0),
+    "EE": (0, 2, 0),
+    "ES": (0, 4, 4),
+    "FI": (0, 3, 0),
+    "FR": (0, 5, 5),
+    "HR": (0, 7, 0),
+    "IE": (0, 4, 6),
+    "IT": (1, 5, 5),
+    "LU": (0, 3, 0),
+    "NL": (0, 4, 0),
+    "PT": (0, 4, 4),
+}
+
+# IBAN lengths of the SEPA countries (the scheme's members that use IBANs).
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22,
+    "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GI": 23, "GR": 27,
+    "HR": 21, "HU": 28, "IE": 22, "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24,
+    "SE": 24, "SI": 19, "SK": 24, "SM": 27, "VA": 22,
+}  # fmt: skip
+
+# Stripe's test IBANs, country by country, in the order of its tables: succeeds,
+# succeeds late, fails, fails late, disputed, over the weekly volume limit, over the
+# transaction limit, insufficient funds.
+_SEPA_TEST_TABLE: dict[str, tuple[str, ...]] = {
+    "AT": (
+        "AT611904300234573201", "AT321904300235473204", "AT861904300235473202",
+        "AT051904300235473205", "AT591904300235473203", "AT981904300000343434",
+        "AT601904300000121212", "AT981904300002222227",
+    ),
+    "BE": (
+        "BE62510007547061", "BE78510007547064", "BE68539007547034", "BE51510007547065",
+        "BE08510007547063", "BE90510000343434", "BE52510000121212", "BE90510002222227",
+    ),
+    "DE": (
+        "DE89370400440532013000", "DE08370400440532013003", "DE62370400440532013001",
+        "DE78370400440532013004", "DE35370400440532013002", "DE65370400440000343434",
+        "DE27370400440000121212", "DE65370400440002222227",
+    ),
+    "EE": (
+        "EE382200221020145685", "EE222200221020145682", "EE762200221020145680",
+        "EE922200221020145683", "EE492200221020145681", "EE672200000000343434",
+        "EE292200000000121212", "EE672200000002222227",
+    ),
+    "FI": (
+        "FI2112345600000785", "FI3712345600000788", "FI9112345600000786",
+        "FI1012345600000789", "FI6412345600000787", "FI6712345600343434",
+        "FI2912345600121212", "FI6712345602222227",
+    ),
+    "FR": (
+        "FR1420041010050500013M02606", "FR3020041010050500013M02609",
+        "FR8420041010050500013M02607", "FR7920041010050500013M02600",
+        "FR5720041010050500013M02608", "FR9720041010050000000343434",
+        "FR5920041010050000000121212", "FR9720041010050000002222227",
+    ),
+    "HR": (
+        "HR7624020064583467589", "HR6323600002337876649", "HR2725000096983499248",
+        "HR6723600004878117427", "HR8724840081455523553", "HR7424020060000343434",
+        "HR3624020060000121212", "HR7424020060002222227",
+    ),
+}  # fmt: skip
+# Stripe documents no failure code for the plain "fails" IBANs; this is the code its
+# SEPA guide gives for a failure without a particular reason.
+SEPA_GENERIC_FAILURE = "generic_could_not_process"
+
+
+def _sepa_behaviours(ibans: tuple[str, ...]) -> tuple[TestIban, ...]:
+    ok, ok_late, fail, fail_late, disputed, volume, per_debit, funds = ibans
+    return (
+        TestIban(ok),
+        TestIban(ok_late, delayed=True),
+        TestIban(fail, SEPA_FAIL, SEPA_GENERIC_FAILURE),
+        TestIban(fail_late, SEPA_FAIL, SEPA_GENERIC_FAILURE, delayed=True),
+        TestIban(disputed, SEPA_DISPUTE),
+        TestIban(volume, SEPA_FAIL, "charge_exceeds_source_limit"),
+        TestIban(per_debit, SEPA_FAIL, "charge_exceeds_weekly_limit"),
+        TestIban(funds, SEPA_FAIL, "insufficient_funds"),
+    )
+
+
+TEST_IBANS: dict[str, TestIban] = {
+    account.iban: account
+    for ibans in _SEPA_TEST_TABLE.values()
+    for account in _sepa_behaviours(ibans)
+}
+
+# What the charge's `failure_message` says for each failure code (Stripe's SEPA guide
+# explains the codes; the sentences are the sandbox's).
+SEPA_FAILURE_MESSAGES: dict[str, str] = {
+    "generic_could_not_process": "The payment could not be processed.",
+    "insufficient_funds": "The customer's account has insufficient funds to cover this payment.",
+    "charge_exceeds_source_limit": "This payment would exceed the account's weekly payment "
+    "volume limit.",
+    "charge_exceeds_weekly_limit": "This payment exceeds the account's limit per transaction.",
+}
+
+
+def normalized_iban(value: str) -> str:
+    return value.replace(" ", "").upper()
+
+
+def iban_valid(iban: str) -> bool:
+    """A SEPA country's IBAN of the right length whose check digits hold (mod 97)."""
+    if len(iban) < 5 or not iban.isalnum() or not iban[2:4].isdigit():
+        return False
+    if IBAN_LENGTHS.get(iban[:2]) != len(iban):
+        return False
+    digits = "".join(str(int(char, 36)) for char in iban[4:] + iban[:4])
+    return int(digits) % 97 == 1
+
+
+def iban_for(value: str) -> TestIban | None:
+    """The test bank account an IBAN stands for, or None when it is not a valid IBAN."""
+    iban = normalized_iban(value)
+    known = TEST_IBANS.get(iban)
+    if known is not None:
+        return known
+    return TestIban(iban) if iban_valid(iban) else None

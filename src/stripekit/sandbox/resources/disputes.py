@@ -165,7 +165,12 @@ def open_for_charge(ctx: RequestContext, charge: dict[str, Any], reason: str) ->
         "livemode": False,
         "metadata": {},
         "payment_intent": charge.get("payment_intent"),
-        "payment_method_details": {
+        "reason": reason,
+        "status": "warning_needs_response" if inquiry else "needs_response",
+    }
+    if card:
+        # Stripe describes card disputes only (a SEPA debit's has no details).
+        dispute["payment_method_details"] = {
             "card": {
                 "brand": brand,
                 "case_type": "inquiry" if inquiry else "chargeback",
@@ -173,10 +178,7 @@ def open_for_charge(ctx: RequestContext, charge: dict[str, Any], reason: str) ->
                 "network_reason_code": NETWORK_REASON_CODES.get(reason),
             },
             "type": "card",
-        },
-        "reason": reason,
-        "status": "warning_needs_response" if inquiry else "needs_response",
-    }
+        }
     if not inquiry:
         _withdraw(ctx, dispute)
     ctx.insert(dispute)

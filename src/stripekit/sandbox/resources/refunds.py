@@ -51,18 +51,7 @@ def _refund_object(
         "currency": charge["currency"],
         "customer": charge["customer"],
         "customer_account": None,
-        "destination_details": {
-            "card": (
-                {"type": "reversal"}
-                if reversal
-                else {
-                    "reference_status": "pending",
-                    "reference_type": "acquirer_reference_number",
-                    "type": "refund",
-                }
-            ),
-            "type": "card",
-        },
+        "destination_details": _destination(charge, reversal=reversal),
         "metadata": meta,
         "payment_intent": charge["payment_intent"],
         "payment_method": charge["payment_method"],
@@ -72,6 +61,24 @@ def _refund_object(
         "status": "succeeded",
         "transfer_reversal": None,
     }
+
+
+def _destination(charge: dict[str, Any], *, reversal: bool) -> dict[str, Any]:
+    """Where the money goes back: the card (a refund, or a released authorization), or
+    the debited bank account, of which Stripe shows nothing more than the type."""
+    kind = charge["payment_method_details"]["type"]
+    if kind != "card":
+        return {"type": kind}
+    card = (
+        {"type": "reversal"}
+        if reversal
+        else {
+            "reference_status": "pending",
+            "reference_type": "acquirer_reference_number",
+            "type": "refund",
+        }
+    )
+    return {"card": card, "type": "card"}
 
 
 def _embed(charge: dict[str, Any], refund: dict[str, Any], *, new: bool = False) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from ...framework.context import RequestContext
 from ...framework.errors import InvalidRequestError, StripeError
+from ...store import Filter
 from .. import coupons, customers, payment_methods, promotion_codes, setup_intents
 from ..payment_intents import handlers as intent_handlers
 from ..subscriptions import billing
@@ -90,10 +91,32 @@ def card_from_form(
     return payment_methods.create(ctx, params)
 
 
+def debit_from_form(
+    ctx: RequestContext, session: dict[str, Any], form: dict[str, Any], email: str | None
+) -> dict[str, Any]:
+    """The sepa_debit PaymentMethod an IBAN names (payment mode only, where the session
+    accepts SEPA debits); Stripe's errors for a bad IBAN or a missing name."""
+    if "sepa_debit" not in session["payment_method_types"] or session["mode"] != "payment":
+        # The sandbox's wording: its sessions take SEPA debits in payment mode only.
+        raise InvalidRequestError(
+            "This Checkout Session does not accept SEPA Direct Debit: it needs `sepa_debit` "
+            "in `payment_method_types`, in payment mode."
+        )
+    params = {
+        "type": "sepa_debit",
+        "sepa_debit": {"iban": form["iban"]},
+        "billing_details": {"email": email, "name": form.get("name") or None},
+    }
+    return payment_methods.create(ctx, params)
+
+
 def _pay(
     ctx: RequestContext, session: dict[str, Any], form: dict[str, Any], email: str | None
 ) -> Outcome:
-    card = card_from_form(ctx, form, {"email": email, "name": form.get("name") or None})
+    if form.get("iban"):
+        card = debit_from_form(ctx, session, form, email)
+    else:
+        card = card_from_form(ctx, form, {"email": email, "name": form.get("name") or None})
     session["customer_details"] = model.details(email)
     if form.get("name"):
         session["customer_details"]["name"] = form["name"]
@@ -164,7 +187,9 @@ def after_intent(ctx: RequestContext, session: dict[str, Any], intent: dict[str,
     status = intent["status"]
     if status == "requires_action":
         return Outcome(redirect=intent["next_action"]["redirect_to_url"]["url"])
-    if status in ("succeeded", "requires_capture"):
+    if status in ("succeeded", "requires_capture", "processing"):
+        # A debit still processing completes the session unpaid; its outcome follows
+        # (`debit_settled`).
         _redeem_discount(ctx, session)
         complete(ctx, session, "paid" if status == "succeeded" else "unpaid")
         return Outcome(redirect=success_address(session))
@@ -325,3 +350,18 @@ def complete(ctx: RequestContext, session: dict[str, Any], payment_status: str) 
         session["customer_details"] = model.details(found.get("email"))
     ctx.save(session)
     ctx.emit("checkout.session.completed", model.shown(session))
+
+
+def debit_settled(ctx: RequestContext, intent: dict[str, Any]) -> None:
+    """A session completed unpaid hears how its SEPA debit ended: paid, with
+    `checkout.session.async_payment_succeeded`, or `..._failed` (still unpaid)."""
+    paid_by = (Filter(("payment_intent",), "eq", intent["id"]),)
+    for session in ctx.tx.scan(ctx.account, model.TYPE, paid_by):
+        if session["status"] != "complete" or session["payment_status"] != "unpaid":
+            continue
+        if intent["status"] == "succeeded":
+            session["payment_status"] = "paid"
+            ctx.save(session)
+            ctx.emit("checkout.session.async_payment_succeeded", model.shown(session))
+        else:
+            ctx.emit("checkout.session.async_payment_failed", model.shown(session))

@@ -242,8 +242,9 @@ def come_back(ctx: RequestContext, params: dict[str, Any], session: str) -> page
 def complete(ctx: RequestContext, params: dict[str, Any], session: str) -> dict[str, Any]:
     """`POST /_sandbox/checkout/sessions/{id}/complete` (sandbox only, secret key): pay an
     open session as a buyer on the hosted page would, with `card_number` (default
-    4242 4242 4242 4242) and `email`, for scripts and `stripekit trigger`. Answers the
-    session; a decline is a 402 card error with the page's message."""
+    4242 4242 4242 4242) and `email`, for scripts and `stripekit trigger`; or with `iban`
+    (and the account holder's `name`) for a SEPA debit, when the session accepts one.
+    Answers the session; a decline is a 402 card error with the page's message."""
     obj = _open(ctx, session)
     if obj["status"] != "open":
         raise InvalidRequestError(
@@ -254,6 +255,8 @@ def complete(ctx: RequestContext, params: dict[str, Any], session: str) -> dict[
         "exp": "12/34",
         "cvc": "123",
         "email": str(params.get("email") or "buyer@example.com"),
+        "iban": str(params.get("iban") or ""),
+        "name": str(params.get("name") or ("Jenny Rosen" if params.get("iban") else "")),
     }
     outcome = completion.pay(ctx, obj, form)
     fresh = ctx.find(model.TYPE, session) or obj

@@ -24,6 +24,7 @@ from ...framework.errors import InvalidRequestError
 from ...framework.testcards import (
     BYPASS_PENDING,
     DISPUTE,
+    SEPA_DISPUTE,
     TestCard,
     decline_details,
     seller_message,
@@ -55,6 +56,11 @@ def instrument_for(payment_method: dict[str, Any]) -> Instrument:
         details=payment_method.get("card") or {},
         billing_details=payment_method.get("billing_details") or {},
     )
+
+
+def doc_url(code: str) -> str:
+    """Stripe's page about an error code (`last_payment_error.doc_url`)."""
+    return f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}"
 
 
 def public(charge: dict[str, Any]) -> dict[str, Any]:
@@ -203,12 +209,14 @@ def authorize(
     transfer_group: str | None = None,
     three_d_secure: dict[str, Any] | None = None,
     incremental: bool = False,
+    pending: bool = False,
 ) -> dict[str, Any]:
     """Record one payment attempt with `instrument` as a charge, and emit its event.
 
     `declined` (from `testcards.decline_details`) makes it a failed charge; the caller reads the
     outcome from the card so that it can shape its own error. An approved charge is
-    captured now when `capture`, else held until captured or expired (a timer)."""
+    captured now when `capture`, else held until captured or expired (a timer);
+    `pending` only records it (a debit that settles later), emitting nothing."""
     charge_id = ctx.new_id("ch")
     approved = declined is None
     held = approved and not capture
@@ -284,6 +292,8 @@ def authorize(
         "transfer_group": transfer_group or None,
     }
     ctx.insert(charge)
+    if pending:
+        return charge  # a debit: the caller reshapes it and says what happened
     if not approved:
         ctx.emit("charge.failed", public(charge))
         return charge
@@ -298,9 +308,12 @@ def authorize(
 
 
 def record_capture(ctx: RequestContext, charge: dict[str, Any], amount: int) -> None:
-    """Capture `amount` of an approved charge: the money lands in the ledger, fee taken;
-    the rest of the authorization is released. Saves the charge and emits nothing."""
-    card = payment_methods.card_of(charge["payment_method_details"])
+    """Capture `amount` of an approved charge (or settle a debit): the money lands in the
+    ledger, fee taken; the rest of a card authorization is released. Saves the charge and
+    emits nothing."""
+    method = charge["payment_method_details"]
+    is_card = method["type"] == "card"
+    bypass = is_card and payment_methods.card_of(method).outcome == BYPASS_PENDING
     customer = ctx.find("customer", charge["customer"]) if charge.get("customer") else None
     # A test clock's customer: the funds become available as that clock passes the day.
     clock_id = (customer or {}).get("test_clock")
@@ -313,17 +326,21 @@ def record_capture(ctx: RequestContext, charge: dict[str, Any], amount: int) -> 
         currency=charge["currency"],
         source=charge["id"],
         reporting_category="charge",
-        fee=ledger.card_fee(amount, charge["currency"]),
+        fee=(
+            ledger.card_fee(amount, charge["currency"])
+            if is_card
+            else ledger.sepa_debit_fee(amount)
+        ),
         description=charge["description"],
-        available=ledger.available_on(paid_at, immediately=card.outcome == BYPASS_PENDING),
+        available=ledger.available_on(paid_at, immediately=bypass),
         clock=clock["id"] if clock is not None else None,
     )
     charge["captured"] = True
     charge["amount_captured"] = amount
     charge["balance_transaction"] = txn["id"]
-    details = charge["payment_method_details"]["card"]
-    details.pop("capture_before", None)
-    details["incremental_authorization"] = {"status": "unavailable"}
+    if is_card:
+        method["card"].pop("capture_before", None)
+        method["card"]["incremental_authorization"] = {"status": "unavailable"}
     ctx.save(charge)
 
 
@@ -336,12 +353,19 @@ def capture(ctx: RequestContext, charge: dict[str, Any], amount: int) -> None:
 
 
 def open_dispute_if_due(ctx: RequestContext, charge: dict[str, Any]) -> None:
-    """The createDispute test cards are disputed as soon as their money is captured."""
-    card = payment_methods.card_of(charge["payment_method_details"])
-    if card.outcome != DISPUTE:
+    """The createDispute test cards, and the disputed test IBANs, are disputed as soon as
+    their money is captured (a SEPA dispute gives no particular reason)."""
+    method = charge["payment_method_details"]
+    if method["type"] == "card":
+        card = payment_methods.card_of(method)
+        due, reason = card.outcome == DISPUTE, card.dispute_reason
+    else:
+        account = payment_methods.sepa_debit.bank_account_of(method)
+        due, reason = account.outcome == SEPA_DISPUTE, "general"
+    if not due:
         return
     try:
-        disputes.open_for_charge(ctx, charge, card.dispute_reason)
+        disputes.open_for_charge(ctx, charge, reason)
     except NotImplementedError:
         return  # disputes are not built yet: the charge stays undisputed until they are
     # The dispute marks the stored charge; keep the caller's copy in step with it.

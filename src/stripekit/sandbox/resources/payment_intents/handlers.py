@@ -87,6 +87,25 @@ def _types(params: dict[str, Any]) -> list[str] | None:
     return None
 
 
+# Payment method types that take one currency only (Stripe's SEPA debits are in euros).
+SINGLE_CURRENCY_TYPES = {"sepa_debit": "eur"}
+
+
+def _check_currency(currency: str, types: list[str] | None) -> None:
+    for kind in types or ():
+        only = SINGLE_CURRENCY_TYPES.get(kind)
+        if only is not None and currency != only:
+            # Stripe's message; its body names no param, the sandbox names the currency.
+            raise InvalidRequestError(
+                f"The currency provided ({currency}) is invalid for one or more payment "
+                "method types on this PaymentIntent. The payment method type "
+                f"{kind} only supports the following currencies: {only}. Either correct "
+                "the provided currency, or use a different PaymentIntent to accept this "
+                "payment method type.",
+                param="currency",
+            )
+
+
 def _payment_method(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | None:
     if params.get("confirmation_token"):
         # ConfirmationTokens are made client-side by Stripe.js; the sandbox has none.
@@ -139,6 +158,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("customer"):
         customer = ctx.load("customer", params["customer"], param="customer", in_path=False)["id"]
     types = _types(params)
+    _check_currency(currency, types)
     payment_method = _payment_method(ctx, params)
     intent = intents.new_intent(
         ctx,
@@ -200,6 +220,8 @@ def _update(ctx: RequestContext, obj: dict[str, Any], params: dict[str, Any]) ->
         amount = params.get("amount", obj["amount"])
         check_amount(amount, obj["currency"])
         obj["amount"] = amount
+    if "currency" in params or "payment_method_types" in params:
+        _check_currency(obj["currency"], _types(params) or obj["payment_method_types"])
     if "customer" in params:
         obj["customer"] = (
             ctx.load("customer", params["customer"], param="customer", in_path=False)["id"]
@@ -379,6 +401,13 @@ def cancel(ctx: RequestContext, params: dict[str, Any], intent: str) -> dict[str
             f"You cannot cancel this PaymentIntent because it has a status of {status}. Only a "
             f"PaymentIntent with one of the following statuses may be canceled: "
             f"{CANCELABLE_LISTED}.",
+        )
+    if status == "processing":
+        # A submitted debit can no longer be called back (the sandbox's wording).
+        raise state_error(
+            obj,
+            "You cannot cancel this PaymentIntent because its payment is being processed; "
+            "wait for it to succeed or fail.",
         )
     if status == "requires_capture" and obj["latest_charge"]:
         from .. import refunds

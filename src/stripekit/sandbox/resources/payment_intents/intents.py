@@ -22,7 +22,7 @@ from ...framework.context import RequestContext
 from ...framework.errors import CardError, InvalidRequestError, StripeError
 from ...framework.testcards import AUTHENTICATE, AUTHENTICATE_UNLESS_SET_UP
 from .. import payment_methods, setup_intents
-from . import charging
+from . import charging, debits
 
 MODIFIABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 CONFIRMABLE = ("requires_confirmation", "requires_payment_method", "requires_action")
@@ -51,10 +51,6 @@ NOT_HANDLED_MESSAGE = (
     "integration to handle actions at "
     "https://stripe.com/docs/payments/payment-intents/upgrade-to-handle-actions."
 )
-
-
-def doc_url(code: str) -> str:
-    return f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}"
 
 
 def state_error(
@@ -113,6 +109,8 @@ def new_intent(
         options["card"] = card_options(given_options.get("card"))
     if "link" in types:
         options["link"] = {"persistent_token": None}
+    if "sepa_debit" in types:
+        options["sepa_debit"] = {}
     apm = params.get("automatic_payment_methods") or {}
     return {
         "id": intent_id,
@@ -221,7 +219,7 @@ def _fail(
 ) -> CardError:
     """Back to requires_payment_method with the decline recorded; the 402 to raise."""
     error = {k: v for k, v in fields.items() if k != "message"}
-    last: dict[str, Any] = {**error, "doc_url": doc_url(fields["code"])}
+    last: dict[str, Any] = {**error, "doc_url": charging.doc_url(fields["code"])}
     if charge is not None:
         last["charge"] = charge["id"]
     last.update(
@@ -266,8 +264,13 @@ def attempt(
     error_on_requires_action: bool = False,
     return_url: str | None = None,
 ) -> None:
-    """Confirm `intent` with `payment_method`: ask for 3-D Secure, or charge the card."""
+    """Confirm `intent` with `payment_method`: ask for 3-D Secure, or charge the card,
+    or submit the SEPA debit (which settles later)."""
     intent.update(payment_method=payment_method["id"], last_payment_error=None, next_action=None)
+    if payment_method["type"] == payment_methods.sepa_debit.TYPE:
+        debits.start(ctx, intent, payment_method)
+        _save_for_later(ctx, intent, payment_method)
+        return
     if needs_authentication(ctx, intent, payment_method):
         card = payment_methods.card_of(payment_method)
         if off_session:
@@ -386,7 +389,7 @@ def finish_authentication(ctx: RequestContext, intent: dict[str, Any], approved:
         intent.update(
             last_payment_error={
                 "code": code,
-                "doc_url": doc_url(code),
+                "doc_url": charging.doc_url(code),
                 "message": AUTH_FAILURE_MESSAGE,
                 "payment_method": payment_method,
                 "payment_method_type": "card",

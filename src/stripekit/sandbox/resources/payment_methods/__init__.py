@@ -16,14 +16,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ..framework import metadata, testcards, updates
-from ..framework.context import RequestContext
-from ..framework.errors import CardError, InvalidRequestError
-from ..framework.listing import list_objects
-from ..framework.routing import Route
-from ..framework.testcards import TestCard
-from ..store import Filter
-from . import tax_ids
+from ...framework import metadata, testcards, updates
+from ...framework.context import RequestContext
+from ...framework.errors import CardError, InvalidRequestError
+from ...framework.listing import list_objects
+from ...framework.routing import Route
+from ...framework.testcards import TestCard
+from ...store import Filter
+from .. import tax_ids
+from . import sepa_debit
 
 MAGIC_PREFIX = "pm_card_"
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
@@ -338,9 +339,14 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         raise InvalidRequestError(
             "Missing required param: type.", param="type", code="parameter_missing"
         )
+    if kind == sepa_debit.TYPE:
+        billing = billing_details(params.get("billing_details"))
+        account = sepa_debit.bank_account_from_params(params, billing)
+        meta = metadata.merge(None, params.get("metadata") or {})
+        return _finish_create(ctx, sepa_debit.new(ctx, account, billing, meta), params, None)
     if kind not in (None, "card"):
         raise InvalidRequestError(
-            f"The sandbox supports PaymentMethods of type card only, not {kind}.",
+            f"The sandbox supports PaymentMethods of type card and sepa_debit only, not {kind}.",
             param="type",
         )
     if not isinstance(card, dict):
@@ -382,7 +388,7 @@ def from_token(ctx: RequestContext, token: str, params: dict[str, Any]) -> dict[
     """A PaymentMethod from a card token (`tok_visa` or a `tok_...` from /v1/tokens),
     which the token's single use spends; the token's name and address become the
     billing details, unless given."""
-    from . import tokens  # tokens builds on this module
+    from .. import tokens  # tokens builds on this module
 
     legacy, card = tokens.consume(ctx, token, param="card[token]")
     address = {

@@ -1,0 +1,178 @@
+"""Delayed-settlement payments: a SEPA Direct Debit from confirmation to its outcome.
+
+    confirm -> charge `pending` (charge.pending), intent `processing`
+            (payment_intent.processing); a timer (`SETTLE_TIMER`) then settles it:
+        succeeded -> charge `succeeded` with its balance transaction (charge.succeeded),
+                     intent `succeeded` (payment_intent.succeeded); the disputed test
+                     IBANs are disputed at once
+        failed    -> charge `failed` with the IBAN's failure code (charge.failed),
+                     intent `requires_payment_method` with `last_payment_error`
+                     (payment_intent.payment_failed)
+
+Stripe's test IBANs settle at once (the timer is due straight away and runs before the
+next request) or "after at least three minutes" of sandbox time. A Checkout Session paid
+by the debit hears the outcome (`checkout.session.async_payment_*`). No Mandate object is
+made: the charge's `sepa_debit.mandate` is null, which Stripe's schema allows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...framework.context import RequestContext
+from ...framework.testcards import (
+    SEPA_DELAY_SECONDS,
+    SEPA_FAIL,
+    SEPA_FAILURE_MESSAGES,
+    TestIban,
+)
+from .. import payment_methods
+from . import charging
+
+SETTLE_TIMER = "payment_intent.settle_debit"
+
+
+def _outcome(failure_code: str | None) -> dict[str, Any]:
+    """The charge's outcome: no risk assessment; the bank's answer once settled."""
+    if failure_code is None:
+        return {
+            "advice_code": None,
+            "network_advice_code": None,
+            "network_decline_code": None,
+            "network_status": "approved_by_network",
+            "reason": None,
+            "risk_level": "not_assessed",
+            "seller_message": "Payment complete.",
+            "type": "authorized",
+        }
+    return {
+        "advice_code": None,
+        "network_advice_code": None,
+        "network_decline_code": None,
+        "network_status": "declined_by_network",
+        "reason": failure_code,
+        "risk_level": "not_assessed",
+        "seller_message": SEPA_FAILURE_MESSAGES.get(failure_code, ""),
+        "type": "issuer_declined",
+    }
+
+
+def _pending_charge(
+    ctx: RequestContext, intent: dict[str, Any], payment_method: dict[str, Any]
+) -> dict[str, Any]:
+    """A card charge's shape, as a debit shows it: pending, captured, not yet paid."""
+    charge = charging.authorize(
+        ctx,
+        charging.instrument_for(payment_method),
+        amount=intent["amount"],
+        currency=intent["currency"],
+        capture=False,
+        customer=intent["customer"],
+        payment_intent=intent["id"],
+        description=intent["description"],
+        meta=intent["metadata"],
+        receipt_email=intent["receipt_email"],
+        shipping=intent["shipping"],
+        statement_descriptor=intent["statement_descriptor"],
+        statement_descriptor_suffix=intent["statement_descriptor_suffix"],
+        transfer_group=intent["transfer_group"],
+        pending=True,
+    )
+    account = payment_methods.sepa_debit.details(
+        payment_methods.sepa_debit.bank_account_of(payment_method)
+    )
+    charge.update(
+        amount_captured=intent["amount"],
+        captured=True,
+        outcome=_outcome(None),
+        paid=False,
+        payment_method_details={
+            "sepa_debit": {
+                "bank_code": account["bank_code"],
+                "branch_code": account["branch_code"],
+                "country": account["country"],
+                "fingerprint": account["fingerprint"],
+                "last4": account["last4"],
+                "mandate": None,
+            },
+            "type": "sepa_debit",
+        },
+        status="pending",
+    )
+    ctx.save(charge)
+    ctx.emit("charge.pending", charging.public(charge))
+    return charge
+
+
+def start(ctx: RequestContext, intent: dict[str, Any], payment_method: dict[str, Any]) -> None:
+    """Submit the debit: the intent waits in `processing` until the bank answers."""
+    charge = _pending_charge(ctx, intent, payment_method)
+    intent.update(latest_charge=charge["id"], next_action=None, status="processing")
+    ctx.save(intent)
+    ctx.emit("payment_intent.processing", intent)
+    account = payment_methods.sepa_debit.bank_account_of(payment_method)
+    delay = SEPA_DELAY_SECONDS if account.delayed else 0
+    ctx.schedule(ctx.now + delay, SETTLE_TIMER, intent["id"])
+
+
+def settle(ctx: RequestContext, intent_id: str) -> None:
+    """The bank's answer, as the test IBAN behind the debit dictates."""
+    intent = ctx.find("payment_intent", intent_id)
+    if intent is None or intent["status"] != "processing":
+        return
+    charge = ctx.find("charge", intent["latest_charge"] or "")
+    if charge is None:
+        return
+    account = payment_methods.sepa_debit.bank_account_of(charge["payment_method_details"])
+    if account.outcome == SEPA_FAIL:
+        _failed(ctx, intent, charge, account)
+    else:
+        _succeeded(ctx, intent, charge)
+    # Checkout builds on payment intents, not the other way round: imported here.
+    from ..checkout_sessions import completion
+
+    completion.debit_settled(ctx, intent)
+
+
+def _succeeded(ctx: RequestContext, intent: dict[str, Any], charge: dict[str, Any]) -> None:
+    charge.update(paid=True, status="succeeded")
+    charging.record_capture(ctx, charge, charge["amount"])
+    ctx.emit("charge.succeeded", charging.public(charge))
+    intent.update(status="succeeded", amount_received=intent["amount"])
+    ctx.save(intent)
+    ctx.emit("payment_intent.succeeded", intent)
+    charging.open_dispute_if_due(ctx, charge)
+
+
+def _failed(
+    ctx: RequestContext, intent: dict[str, Any], charge: dict[str, Any], account: TestIban
+) -> None:
+    code = account.failure_code or "generic_could_not_process"
+    message = SEPA_FAILURE_MESSAGES[code]
+    charge.update(
+        amount_captured=0,
+        captured=False,
+        failure_code=code,
+        failure_message=message,
+        outcome=_outcome(code),
+        receipt_url=None,
+        status="failed",
+    )
+    ctx.save(charge)
+    ctx.emit("charge.failed", charging.public(charge))
+    payment_method = ctx.find("payment_method", intent["payment_method"] or "")
+    intent.update(
+        last_payment_error={
+            "charge": charge["id"],
+            "code": code,
+            "doc_url": charging.doc_url(code),
+            "message": message,
+            "payment_method": payment_method,
+            "payment_method_type": "sepa_debit",
+            "type": "card_error",
+        },
+        payment_method=None,
+        status="requires_payment_method",
+    )
+    ctx.save(intent)
+    ctx.emit("payment_intent.payment_failed", intent)
