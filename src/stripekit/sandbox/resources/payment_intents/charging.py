@@ -354,14 +354,14 @@ def capture(ctx: RequestContext, charge: dict[str, Any], amount: int) -> None:
 
 def open_dispute_if_due(ctx: RequestContext, charge: dict[str, Any]) -> None:
     """The createDispute test cards, and the disputed test IBANs, are disputed as soon as
-    their money is captured (a SEPA dispute gives no particular reason)."""
+    their money is captured (a bank debit's dispute says it was not authorized)."""
     method = charge["payment_method_details"]
     if method["type"] == "card":
         card = payment_methods.card_of(method)
         due, reason = card.outcome == DISPUTE, card.dispute_reason
     else:
         account = payment_methods.sepa_debit.bank_account_of(method)
-        due, reason = account.outcome == SEPA_DISPUTE, "general"
+        due, reason = account.outcome == SEPA_DISPUTE, "debit_not_authorized"
     if not due:
         return
     try:

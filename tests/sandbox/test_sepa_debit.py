@@ -1,0 +1,396 @@
+"""SEPA Direct Debit, a delayed-settlement payment method: sepa_debit PaymentMethods from
+Stripe's test IBANs, PaymentIntents that wait in `processing` until sandbox time settles
+the debit (succeeded, failed with the IBAN's failure code, or disputed), refunds of a
+settled debit, Checkout Sessions that complete unpaid and then hear
+`checkout.session.async_payment_*`, and the inputs Stripe refuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import stripe
+
+from conftest import Harness, assert_stripe_error
+
+SUCCEEDS = "DE89370400440532013000"
+SUCCEEDS_LATE = "DE08370400440532013003"
+FAILS = "DE62370400440532013001"
+FAILS_LATE = "AT051904300235473205"
+DISPUTED = "DE35370400440532013002"
+INSUFFICIENT_FUNDS = "FR9720041010050000002222227"
+HOLDER = {"name": "Jenny Rosen", "email": "jenny@example.com"}
+MANDATE = {"customer_acceptance": {"type": "offline"}}
+THREE_MINUTES = 180
+
+
+def types_of(client: stripe.StripeClient) -> list[str]:
+    return [e.type for e in reversed(client.v1.events.list(params={"limit": 100}).data)]
+
+
+def sepa_method(client: stripe.StripeClient, iban: str = SUCCEEDS) -> Any:
+    return client.v1.payment_methods.create(
+        params={"type": "sepa_debit", "sepa_debit": {"iban": iban}, "billing_details": HOLDER}
+    )
+
+
+def debit(client: stripe.StripeClient, iban: str, amount: int = 2500, **extra: Any) -> Any:
+    """A confirmed EUR PaymentIntent paid by a new sepa_debit PaymentMethod."""
+    return client.v1.payment_intents.create(
+        params={
+            "amount": amount,
+            "currency": "eur",
+            "payment_method_types": ["sepa_debit"],
+            "payment_method": sepa_method(client, iban).id,
+            "confirm": True,
+            "mandate_data": MANDATE,
+            **extra,
+        }
+    )
+
+
+# -- PaymentMethods ---------------------------------------------------------------------------
+
+
+def test_create_stores_the_bank_account_not_the_iban(client: stripe.StripeClient) -> None:
+    pm = client.v1.payment_methods.create(
+        params={
+            "type": "sepa_debit",
+            "sepa_debit": {"iban": "FR14 2004 1010 0505 0001 3M02 606"},
+            "billing_details": HOLDER,
+            "metadata": {"order": "42"},
+        }
+    )
+    assert pm.type == "sepa_debit"
+    assert pm.billing_details.name == "Jenny Rosen"
+    assert pm.billing_details.email == "jenny@example.com"
+    assert pm.metadata.to_dict() == {"order": "42"}
+    details = pm.sepa_debit
+    assert (details.country, details.bank_code, details.branch_code) == ("FR", "20041", "01005")
+    assert details.last4 == "2606"
+    assert details.generated_from.charge is None
+    assert "iban" not in details
+    again = sepa_method(client, "FR1420041010050500013M02606")
+    assert again.sepa_debit.fingerprint == details.fingerprint
+    assert sepa_method(client, SUCCEEDS).sepa_debit.fingerprint != details.fingerprint
+    german = sepa_method(client, SUCCEEDS).sepa_debit
+    assert (german.bank_code, german.branch_code, german.last4) == ("37040044", "", "3000")
+    assert client.v1.payment_methods.retrieve(pm.id).sepa_debit.last4 == "2606"
+
+
+@pytest.mark.parametrize(
+    ("params", "param", "code"),
+    [
+        ({"sepa_debit": {"iban": "DE89370400440532013001"}, "billing_details": HOLDER},
+         "sepa_debit[iban]", "invalid_bank_account_iban"),
+        ({"sepa_debit": {"iban": "US89370400440532013000"}, "billing_details": HOLDER},
+         "sepa_debit[iban]", "invalid_bank_account_iban"),
+        ({"billing_details": HOLDER}, "sepa_debit[iban]", "parameter_missing"),
+        ({"sepa_debit": {"iban": SUCCEEDS}, "billing_details": {"email": "j@example.com"}},
+         "billing_details[name]", "parameter_missing"),
+        ({"sepa_debit": {"iban": SUCCEEDS}, "billing_details": {"name": "Jenny Rosen"}},
+         "billing_details[email]", "parameter_missing"),
+    ],
+)  # fmt: skip
+def test_bad_sepa_payment_methods_are_refused(
+    sk: Harness, params: dict[str, Any], param: str, code: str
+) -> None:
+    client = sk.client
+    customer = client.v1.customers.create()
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payment_methods.create(params={"type": "sepa_debit", **params})
+    assert_stripe_error(exc.value, status=400, code=code, param=param)
+    # Nothing was stored, and nothing happened.
+    assert client.v1.customers.payment_methods.list(customer.id).data == []
+    assert types_of(client) == ["customer.created"]
+
+
+# -- PaymentIntents: processing, then settled by sandbox time -------------------------------
+
+
+def test_a_delayed_success_settles_after_three_minutes(sk: Harness) -> None:
+    client = sk.client
+    intent = debit(client, SUCCEEDS_LATE, amount=10_000)
+    assert intent.status == "processing"
+    assert intent.amount_received == 0
+    assert intent.payment_method_options.sepa_debit is not None
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    assert (charge.status, charge.paid, charge.captured) == ("pending", False, True)
+    assert charge.balance_transaction is None
+    details = charge.payment_method_details
+    assert details.type == "sepa_debit"
+    assert (details.sepa_debit.last4, details.sepa_debit.mandate) == ("3003", None)
+    assert types_of(client) == [
+        "payment_intent.created",
+        "charge.pending",
+        "payment_intent.processing",
+    ]
+
+    sk.sandbox.advance_clock(60)
+    assert client.v1.payment_intents.retrieve(intent.id).status == "processing"
+    sk.sandbox.advance_clock(THREE_MINUTES)
+    settled = client.v1.payment_intents.retrieve(intent.id)
+    assert (settled.status, settled.amount_received) == ("succeeded", 10_000)
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    assert (charge.status, charge.paid) == ("succeeded", True)
+    txn = client.v1.balance_transactions.retrieve(charge.balance_transaction)
+    # SEPA Direct Debit on a US account: 0.8%, capped at 5.00.
+    assert (txn.amount, txn.fee, txn.net, txn.currency) == (10_000, 80, 9_920, "eur")
+    assert txn.source == charge.id
+    assert types_of(client)[3:] == ["charge.succeeded", "payment_intent.succeeded"]
+    pending = {b.currency: b.amount for b in client.v1.balance.retrieve().pending}
+    assert pending["eur"] == 9_920
+
+
+def test_the_fee_is_capped(client: stripe.StripeClient) -> None:
+    intent = debit(client, SUCCEEDS, amount=100_000)
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    assert client.v1.balance_transactions.retrieve(charge.balance_transaction).fee == 500
+
+
+def test_an_immediate_success_settles_before_the_next_request(
+    client: stripe.StripeClient,
+) -> None:
+    intent = debit(client, SUCCEEDS)
+    assert intent.status == "processing"
+    assert client.v1.payment_intents.retrieve(intent.id).status == "succeeded"
+    assert types_of(client) == [
+        "payment_intent.created",
+        "charge.pending",
+        "payment_intent.processing",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+    ]
+
+
+def test_a_delayed_failure_returns_the_intent_to_requires_payment_method(sk: Harness) -> None:
+    client = sk.client
+    intent = debit(client, FAILS_LATE)
+    assert intent.status == "processing"
+    sk.sandbox.advance_clock(THREE_MINUTES + 1)
+    failed = client.v1.payment_intents.retrieve(intent.id)
+    assert failed.status == "requires_payment_method"
+    assert failed.payment_method is None
+    assert failed.amount_received == 0
+    error = failed.last_payment_error
+    assert (error.code, error.type, error.payment_method_type) == (
+        "generic_could_not_process",
+        "card_error",
+        "sepa_debit",
+    )
+    assert error.charge == intent.latest_charge
+    assert error.payment_method.type == "sepa_debit"
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    assert (charge.status, charge.paid, charge.captured) == ("failed", False, False)
+    assert charge.failure_code == "generic_could_not_process"
+    assert charge.balance_transaction is None
+    assert types_of(client)[3:] == ["charge.failed", "payment_intent.payment_failed"]
+    assert client.v1.balance_transactions.list().data == []
+
+
+def test_failure_codes_follow_the_test_iban(client: stripe.StripeClient) -> None:
+    intent = debit(client, INSUFFICIENT_FUNDS)
+    failed = client.v1.payment_intents.retrieve(intent.id)
+    assert failed.last_payment_error.code == "insufficient_funds"
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    assert charge.failure_code == "insufficient_funds"
+    assert charge.outcome.type == "issuer_declined"
+    # The intent takes another PaymentMethod and tries again.
+    retried = client.v1.payment_intents.confirm(
+        intent.id,
+        params={"payment_method": sepa_method(client, SUCCEEDS).id, "mandate_data": MANDATE},
+    )
+    assert retried.status == "processing"
+    assert client.v1.payment_intents.retrieve(intent.id).status == "succeeded"
+
+
+def test_the_disputed_iban_succeeds_then_is_disputed(client: stripe.StripeClient) -> None:
+    intent = debit(client, DISPUTED)
+    assert client.v1.payment_intents.retrieve(intent.id).status == "succeeded"
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    assert charge.disputed is True
+    dispute = client.v1.disputes.retrieve(charge.dispute)
+    assert (dispute.amount, dispute.status) == (2500, "needs_response")
+    assert types_of(client)[3:] == [
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "charge.dispute.created",
+        "charge.dispute.funds_withdrawn",
+    ]
+
+
+def test_a_processing_debit_cannot_be_canceled_or_refunded(client: stripe.StripeClient) -> None:
+    intent = debit(client, SUCCEEDS_LATE)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payment_intents.cancel(intent.id)
+    assert_stripe_error(exc.value, status=400, code="payment_intent_unexpected_state")
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.refunds.create(params={"charge": intent.latest_charge})
+    assert_stripe_error(
+        exc.value,
+        status=400,
+        message=f"Charge {intent.latest_charge} has a status of pending and cannot be refunded.",
+    )
+    assert client.v1.payment_intents.retrieve(intent.id).status == "processing"
+
+
+def test_a_settled_debit_is_refunded(client: stripe.StripeClient) -> None:
+    intent = debit(client, SUCCEEDS, amount=4000)
+    client.v1.payment_intents.retrieve(intent.id)  # settles it
+    refund = client.v1.refunds.create(params={"payment_intent": intent.id, "amount": 1500})
+    assert (refund.status, refund.amount) == ("succeeded", 1500)
+    assert refund.destination_details.type == "sepa_debit"
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    assert (charge.amount_refunded, charge.refunded) == (1500, False)
+    txn = client.v1.balance_transactions.retrieve(refund.balance_transaction)
+    assert (txn.amount, txn.currency) == (-1500, "eur")
+
+
+def test_saving_for_later_attaches_the_bank_account(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create()
+    intent = debit(client, SUCCEEDS, customer=customer.id, setup_future_usage="off_session")
+    attached = client.v1.customers.payment_methods.list(customer.id, params={"type": "sepa_debit"})
+    assert [pm.id for pm in attached.data] == [intent.payment_method]
+    # Saved, it pays again off-session.
+    again = client.v1.payment_intents.create(
+        params={
+            "amount": 1000,
+            "currency": "eur",
+            "customer": customer.id,
+            "payment_method_types": ["sepa_debit"],
+            "payment_method": intent.payment_method,
+            "off_session": True,
+            "confirm": True,
+        }
+    )
+    assert again.status == "processing"
+    assert client.v1.payment_intents.retrieve(again.id).status == "succeeded"
+
+
+# -- refusals ---------------------------------------------------------------------------------
+
+
+def test_sepa_debits_are_in_euros_only(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payment_intents.create(
+            params={"amount": 1000, "currency": "usd", "payment_method_types": ["sepa_debit"]}
+        )
+    assert_stripe_error(
+        exc.value,
+        status=400,
+        param="currency",
+        message=(
+            "The currency provided (usd) is invalid for one or more payment method types on "
+            "this PaymentIntent. The payment method type sepa_debit only supports the "
+            "following currencies: eur. Either correct the provided currency, or use a "
+            "different PaymentIntent to accept this payment method type."
+        ),
+    )
+    intent = client.v1.payment_intents.create(
+        params={"amount": 1000, "currency": "eur", "payment_method_types": ["sepa_debit"]}
+    )
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.payment_intents.update(intent.id, params={"currency": "usd"})
+    assert client.v1.payment_intents.retrieve(intent.id).currency == "eur"
+    assert types_of(client) == ["payment_intent.created"]
+
+
+def test_a_card_only_intent_refuses_a_bank_account(client: stripe.StripeClient) -> None:
+    pm = sepa_method(client)
+    intent = client.v1.payment_intents.create(
+        params={"amount": 1000, "currency": "eur", "payment_method_types": ["card"]}
+    )
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payment_intents.confirm(intent.id, params={"payment_method": pm.id})
+    assert_stripe_error(exc.value, status=400, param="payment_method")
+    assert client.v1.payment_intents.retrieve(intent.id).status == "requires_payment_method"
+    assert client.v1.charges.list().data == []
+
+
+# -- Checkout: completed unpaid, then the debit's outcome ---------------------------------------
+
+
+def sepa_session(client: stripe.StripeClient) -> Any:
+    return client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "payment_method_types": ["card", "sepa_debit"],
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "eur",
+                        "unit_amount": 1800,
+                        "product_data": {"name": "Abo"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            "success_url": "https://shop.example.com/thanks",
+        }
+    )
+
+
+def complete_with_iban(sk: Harness, session_id: str, iban: str) -> Any:
+    return sk.raw(
+        "POST",
+        f"/_sandbox/checkout/sessions/{session_id}/complete",
+        body=f"iban={iban}&name=Jenny+Rosen",
+    )
+
+
+@pytest.mark.parametrize(
+    ("iban", "payment_status", "event"),
+    [
+        (SUCCEEDS_LATE, "paid", "checkout.session.async_payment_succeeded"),
+        (FAILS_LATE, "unpaid", "checkout.session.async_payment_failed"),
+    ],
+)
+def test_checkout_completes_unpaid_then_hears_the_debit(
+    sk: Harness, iban: str, payment_status: str, event: str
+) -> None:
+    client = sk.client
+    session = sepa_session(client)
+    done = complete_with_iban(sk, session.id, iban)
+    assert done.status == 200, done.body
+    assert (done.body["status"], done.body["payment_status"]) == ("complete", "unpaid")
+    intent = client.v1.payment_intents.retrieve(done.body["payment_intent"])
+    assert intent.status == "processing"
+    completed = client.v1.events.list(params={"type": "checkout.session.completed"}).data
+    assert [e.data.object["payment_status"] for e in completed] == ["unpaid"]
+
+    sk.sandbox.advance_clock(THREE_MINUTES + 1)
+    after = client.v1.checkout.sessions.retrieve(session.id)
+    assert (after.status, after.payment_status) == ("complete", payment_status)
+    heard = client.v1.events.list(params={"type": event}).data
+    assert [e.data.object["id"] for e in heard] == [session.id]
+    assert heard[0].data.object["payment_status"] == payment_status
+    types = types_of(client)
+    settled = (
+        "payment_intent.succeeded" if payment_status == "paid" else "payment_intent.payment_failed"
+    )
+    assert types.index(settled) < types.index(event)
+
+
+def test_checkout_refuses_an_iban_it_does_not_accept(sk: Harness) -> None:
+    client = sk.client
+    session = client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "eur",
+                        "unit_amount": 1800,
+                        "product_data": {"name": "Abo"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            "success_url": "https://shop.example.com/thanks",
+        }
+    )
+    refused = complete_with_iban(sk, session.id, SUCCEEDS)
+    assert refused.status == 402
+    assert "SEPA Direct Debit" in refused.body["error"]["message"]
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    assert client.v1.payment_intents.list().data == []
