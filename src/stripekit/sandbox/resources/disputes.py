@@ -134,7 +134,8 @@ def _reinstate(ctx: RequestContext, dispute: dict[str, Any]) -> None:
 
 
 def open_for_charge(ctx: RequestContext, charge: dict[str, Any], reason: str) -> dict[str, Any]:
-    """Open a dispute on a succeeded charge (the createDispute test cards do this).
+    """Open a dispute on a succeeded charge (the createDispute test cards and the disputed
+    test IBANs do this).
 
     Marks the charge `disputed` with its `dispute` id: in the store when the charge is
     already there, and in `charge` itself either way (so a caller that stores it later
@@ -165,12 +166,7 @@ def open_for_charge(ctx: RequestContext, charge: dict[str, Any], reason: str) ->
         "livemode": False,
         "metadata": {},
         "payment_intent": charge.get("payment_intent"),
-        "reason": reason,
-        "status": "warning_needs_response" if inquiry else "needs_response",
-    }
-    if card:
-        # Stripe describes card disputes only (a SEPA debit's has no details).
-        dispute["payment_method_details"] = {
+        "payment_method_details": {
             "card": {
                 "brand": brand,
                 "case_type": "inquiry" if inquiry else "chargeback",
@@ -178,7 +174,13 @@ def open_for_charge(ctx: RequestContext, charge: dict[str, Any], reason: str) ->
                 "network_reason_code": NETWORK_REASON_CODES.get(reason),
             },
             "type": "card",
-        }
+        },
+        "reason": reason,
+        "status": "warning_needs_response" if inquiry else "needs_response",
+    }
+    if not card:
+        # Stripe's schema describes card disputes only: a SEPA debit's shows no details.
+        del dispute["payment_method_details"]
     if not inquiry:
         _withdraw(ctx, dispute)
     ctx.insert(dispute)

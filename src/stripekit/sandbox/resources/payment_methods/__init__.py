@@ -9,6 +9,9 @@ Attaching runs the card check Stripe runs when a card is saved: the decline test
 fail it with their 402 (`chargeCustomerFail` passes; its charges fail later). A
 PaymentMethod detached from its customer may never be used again; that fact is kept in a
 small side record (`CONSUMED`), since the object itself shows nothing of it.
+
+SEPA Direct Debit PaymentMethods (`type=sepa_debit`, a bank account by its IBAN) are
+made by `sepa_debit`; everything else here serves both types.
 """
 
 from __future__ import annotations
