@@ -298,6 +298,47 @@ def test_cancel_and_release(client: stripe.StripeClient) -> None:
     assert schedule_events(client)[-1] == "subscription_schedule.released"
 
 
+def test_cancel_by_default_prorates_and_invoices_now(client: stripe.StripeClient) -> None:
+    billing = on_clock(client)
+    schedule, _, _ = two_phases(billing, client)
+    billing.advance(T0 + 10 * DAY)
+    client.v1.subscription_schedules.cancel(schedule.id)
+    sub = client.v1.subscriptions.retrieve(
+        schedule.subscription, params={"expand": ["latest_invoice"]}
+    )
+    assert (sub.status, sub.ended_at) == ("canceled", T0 + 10 * DAY)
+    period = add_months(T0, 1) - T0
+    credit = -prorated(1000, period - 10 * DAY, period)
+    assert sub.latest_invoice.total == credit  # the unused time, credited at once
+    assert schedule_events(client)[-1] == "subscription_schedule.canceled"
+
+
+def test_moving_a_future_start(client: stripe.StripeClient) -> None:
+    billing = on_clock(client)
+    gold = recurring_price(client, 1000)
+    schedule = client.v1.subscription_schedules.create(
+        params={
+            "customer": billing.customer,
+            "start_date": T0 + DAY,
+            "phases": [{"items": [{"price": gold.id}]}],
+        }
+    )
+    later = T0 + 5 * DAY
+    moved = client.v1.subscription_schedules.update(
+        schedule.id,
+        params={"phases": [{"start_date": later, "items": [{"price": gold.id, "quantity": 2}]}]},
+    )
+    assert (moved.phases[0].start_date, moved.phases[0].end_date) == (later, add_months(later, 1))
+    billing.advance(T0 + 2 * DAY)  # the old start passes: nothing starts
+    assert client.v1.subscription_schedules.retrieve(schedule.id).status == "not_started"
+    billing.advance(later)
+    started = client.v1.subscription_schedules.retrieve(schedule.id)
+    assert started.status == "active"
+    assert items_of(client, started.subscription) == {gold.id: 2}
+    (invoice,) = billing.invoices(started.subscription)
+    assert (invoice.total, invoice.created) == (2000, later)
+
+
 def test_cancel_a_not_started_schedule(client: stripe.StripeClient) -> None:
     billing = on_clock(client)
     gold = recurring_price(client, 1000)

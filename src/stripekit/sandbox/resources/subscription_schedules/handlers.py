@@ -277,7 +277,9 @@ def update(ctx: RequestContext, params: dict[str, Any], schedule: str) -> dict[s
     if "phases" in params:
         _replace_phases(ctx, found, params["phases"] or [])
     phases.check_collection(found)
-    if before["status"] == "active" and found != before:
+    # What the running phase says may have changed: the subscription follows at once.
+    reshaping = any(name in params for name in ("phases", "default_settings", "end_behavior"))
+    if before["status"] == "active" and reshaping:
         sub = model.load(ctx, found["subscription"], param="subscription", in_path=False)
         index = phases.index_of_current(found)
         lifecycle.apply_phase(
