@@ -313,7 +313,8 @@ def test_cancel_by_default_prorates_and_invoices_now(client: stripe.StripeClient
     assert schedule_events(client)[-1] == "subscription_schedule.canceled"
 
 
-def test_moving_a_future_start(client: stripe.StripeClient) -> None:
+def starting_tomorrow(client: stripe.StripeClient) -> tuple[Billing, Any, Any]:
+    """A customer on a clock, a Gold price, and a schedule of Gold starting a day later."""
     billing = on_clock(client)
     gold = recurring_price(client, 1000)
     schedule = client.v1.subscription_schedules.create(
@@ -323,6 +324,11 @@ def test_moving_a_future_start(client: stripe.StripeClient) -> None:
             "phases": [{"items": [{"price": gold.id}]}],
         }
     )
+    return billing, gold, schedule
+
+
+def test_moving_a_future_start(client: stripe.StripeClient) -> None:
+    billing, gold, schedule = starting_tomorrow(client)
     later = T0 + 5 * DAY
     moved = client.v1.subscription_schedules.update(
         schedule.id,
@@ -340,15 +346,7 @@ def test_moving_a_future_start(client: stripe.StripeClient) -> None:
 
 
 def test_cancel_a_not_started_schedule(client: stripe.StripeClient) -> None:
-    billing = on_clock(client)
-    gold = recurring_price(client, 1000)
-    schedule = client.v1.subscription_schedules.create(
-        params={
-            "customer": billing.customer,
-            "start_date": T0 + DAY,
-            "phases": [{"items": [{"price": gold.id}]}],
-        }
-    )
+    billing, _, schedule = starting_tomorrow(client)
     canceled = client.v1.subscription_schedules.cancel(schedule.id)
     assert canceled.status == "canceled" and canceled.subscription is None
     billing.advance(T0 + 2 * DAY)
