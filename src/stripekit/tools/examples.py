@@ -113,6 +113,15 @@ def _subscription(run: ExampleRun) -> Any:
     )
 
 
+def _schedule(run: ExampleRun) -> Any:
+    return run.call(
+        "create_subscription_schedule",
+        customer=run.fixture("customer_with_card"),
+        start_date="now",
+        phases=[{"items": [{"price": run.fixture("price")}]}],
+    )
+
+
 def _metered_subscription_item(run: ExampleRun) -> str:
     """An item on a legacy metered price: such prices exist only on API versions before
     2025-03-31.basil, so the price is made with that version."""
@@ -284,6 +293,8 @@ FIXTURES: dict[str, Fixture] = {
         price=run.fixture("second_price"),
     )["id"],
     "paused_subscription": _paused_subscription,
+    "subscription_schedule": lambda run: _schedule(run)["id"],
+    "scheduled_customer": lambda run: _schedule(run)["customer"],
     "discounted_subscription": lambda run: _discounted(run)["id"],
     "discounted_customer": lambda run: run.fixture("customer_with_card"),
     "coupon": _id("create_coupon", percent_off=25, duration="once"),

@@ -197,8 +197,14 @@ def discount_ids(ctx: RequestContext, given: Any, sub: dict[str, Any]) -> list[s
 
 
 def create(
-    ctx: RequestContext, params: dict[str, Any], customer_id: str | None = None
+    ctx: RequestContext,
+    params: dict[str, Any],
+    customer_id: str | None = None,
+    *,
+    schedule: str | None = None,
 ) -> dict[str, Any]:
+    """Create a subscription (`schedule`: the subscription schedule starting it, shown
+    on the subscription from its first event on)."""
     customer_id = customer_id or params.get("customer")
     if not customer_id:
         raise InvalidRequestError(
@@ -260,6 +266,7 @@ def create(
     )
     sub["billing_cycle_anchor"] = anchor
     sub["default_tax_rates"] = default_rates
+    sub["schedule"] = schedule
     for (price, quantity, entry, prefix), rates in zip(resolved, item_rates, strict=True):
         item = model.new_item(
             ctx,

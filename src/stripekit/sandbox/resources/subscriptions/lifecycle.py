@@ -20,6 +20,7 @@ Statuses, as Stripe reaches them:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -29,6 +30,17 @@ from ...framework.context import RequestContext
 from . import billing, cycle, model, prorations, timers
 
 INCOMPLETE_SECONDS = 23 * 3600
+
+RenewalListener = Callable[[RequestContext, dict[str, Any], int], None]
+# Work due at a period's end that must come before the renewal bills the next period (a
+# subscription schedule entering its next phase then), registered by other packages on
+# import: timers due at the same moment run in the order they were scheduled, which
+# says nothing about which should come first.
+_BEFORE_RENEWAL: list[RenewalListener] = []
+
+
+def before_renewal(listener: RenewalListener) -> None:
+    _BEFORE_RENEWAL.append(listener)
 
 
 # -- timers ------------------------------------------------------------------------------------
@@ -166,6 +178,12 @@ def run_cycle(ctx: RequestContext, value: str) -> None:
     start, period_end = model.period_of(sub)
     if period_end != at or sub["status"] in ("paused", "incomplete"):
         return  # a stale timer, or a subscription that does not renew now
+    for listener in _BEFORE_RENEWAL:
+        listener(ctx, sub, at)
+    sub = ctx.find(model.TYPE, sub["id"])
+    if sub is None or sub["status"] in model.ENDED or model.period_of(sub)[1] != at:
+        return  # what ran before the renewal ended the subscription or reset its cycle
+    start, period_end = model.period_of(sub)
     if sub.get("cancel_at_period_end") or sub.get("cancel_at") == at:
         _end_of_period(ctx, sub, at)
         return
