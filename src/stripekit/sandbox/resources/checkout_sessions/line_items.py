@@ -20,7 +20,7 @@ def _name(index: int, field: str) -> str:
     return f"line_items[{index}][{field}]"
 
 
-def _price_of(ctx: RequestContext, entry: dict[str, Any], index: int) -> dict[str, Any]:
+def price_of(ctx: RequestContext, entry: dict[str, Any], index: int) -> dict[str, Any]:
     price_id = entry.get("price")
     data = entry.get("price_data")
     if price_id and data:
@@ -108,7 +108,7 @@ def build(
         )
     out = []
     for index, entry in enumerate(given):
-        price = _price_of(ctx, entry, index)
+        price = price_of(ctx, entry, index)
         if "quantity" not in entry:
             raise InvalidRequestError(
                 f"Missing required param: {_name(index, 'quantity')}.",

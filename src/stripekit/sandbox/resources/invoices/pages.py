@@ -51,7 +51,7 @@ def _invoice(ctx: RequestContext, invoice_id: str) -> dict[str, Any]:
     return model.current(ctx, invoice)
 
 
-def _date(timestamp: int | None) -> str:
+def date_text(timestamp: int | None) -> str:
     if not timestamp:
         return "-"
     return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%B %d, %Y")
@@ -100,8 +100,9 @@ def hosted_page(ctx: RequestContext, params: dict[str, Any], invoice: str) -> pa
         )
     content = (
         f"<h1>Invoice {esc(obj['number'] or obj['id'])}</h1>"
-        f"<p class=muted>Status: {esc(obj['status'])} · Issued {esc(_date(obj['effective_at']))}"
-        f" · Due {esc(_date(obj['due_date']))}</p>"
+        f"<p class=muted>Status: {esc(obj['status'])}"
+        f" · Issued {esc(date_text(obj['effective_at']))}"
+        f" · Due {esc(date_text(obj['due_date']))}</p>"
         f"<p>Billed to {esc(obj['customer_name'] or obj['customer_email'] or obj['customer'])}</p>"
         f"<table style='width:100%'>{lines}{summary}</table>{message}{form}"
         f"<p><a href='{esc(common.pdf_url(ctx, obj['id']))}'>Download PDF</a></p>"
@@ -169,8 +170,8 @@ def pdf(ctx: RequestContext, params: dict[str, Any], invoice: str) -> pages.Page
     rows = [
         f"Invoice number: {obj['number'] or obj['id']}",
         f"Status: {obj['status']}",
-        f"Date of issue: {_date(obj['effective_at'])}",
-        f"Date due: {_date(obj['due_date'])}",
+        f"Date of issue: {date_text(obj['effective_at'])}",
+        f"Date due: {date_text(obj['due_date'])}",
         f"Bill to: {obj['customer_name'] or obj['customer_email'] or obj['customer']}",
         "",
     ]
