@@ -1,4 +1,4 @@
-"""Invoices, invoice items, subscriptions and subscription items."""
+"""Invoices, invoice items, subscriptions, subscription items and quotes."""
 
 from typing import Any
 from urllib.parse import quote
@@ -395,6 +395,57 @@ ACTIONS = [
         "List subscription schedules, newest first, by customer, scheduled, canceled_at, ...",
         aliases=("List subscription schedules",),
         example={"customer": "$scheduled_customer"},
+    ),
+    create(
+        "quote",
+        "/v1/quotes",
+        "Draft a quote for a customer: line_items (price, quantity, tax_rates, discounts), "
+        "discounts, default_tax_rates, collection_method, header, description, footer.",
+        aliases=("Create quote",),
+        example={
+            "customer": "$customer",
+            "line_items": [{"price": "$one_time_price", "quantity": 2}],
+            "header": "Quote for Acme",
+        },
+    ),
+    get(
+        "quote",
+        "/v1/quotes/{id}",
+        "Retrieve a quote by id (expand `line_items` for its lines).",
+        aliases=("Retrieve quote",),
+        example={"id": "$quote"},
+    ),
+    do(
+        "finalize_quote",
+        "POST",
+        "/v1/quotes/{id}/finalize",
+        "Finalize a draft quote: it opens with a number (QT-...) and can be sent and accepted.",
+        aliases=("Finalize quote",),
+        example={"id": "$quote"},
+    ),
+    do(
+        "accept_quote",
+        "POST",
+        "/v1/quotes/{id}/accept",
+        "Accept an open quote: it becomes an invoice (one-time lines) or a subscription "
+        "(recurring lines).",
+        aliases=("Accept quote",),
+        example={"id": "$open_quote"},
+    ),
+    do(
+        "cancel_quote",
+        "POST",
+        "/v1/quotes/{id}/cancel",
+        "Cancel a draft or open quote.",
+        aliases=("Cancel quote",),
+        example={"id": "$quote"},
+    ),
+    list_(
+        "quotes",
+        "/v1/quotes",
+        "List quotes, newest first, by customer, status or test_clock.",
+        aliases=("List quotes",),
+        example={"status": "draft"},
     ),
     create(
         "customer_subscription",

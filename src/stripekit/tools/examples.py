@@ -295,6 +295,12 @@ FIXTURES: dict[str, Fixture] = {
     "paused_subscription": _paused_subscription,
     "subscription_schedule": lambda run: _schedule(run)["id"],
     "scheduled_customer": lambda run: _schedule(run)["customer"],
+    "quote": lambda run: run.call(
+        "create_quote",
+        customer=run.fixture("customer"),
+        line_items=[{"price": run.fixture("one_time_price")}],
+    )["id"],
+    "open_quote": lambda run: run.call("finalize_quote", id=run.fixture("quote"))["id"],
     "discounted_subscription": lambda run: _discounted(run)["id"],
     "discounted_customer": lambda run: run.fixture("customer_with_card"),
     "coupon": _id("create_coupon", percent_off=25, duration="once"),
