@@ -9,6 +9,7 @@ from types import ModuleType
 from ..framework.context import RequestContext
 from ..framework.routing import Route
 from . import (
+    accounts,
     balance,
     billing_meters,
     billing_portal,
@@ -86,6 +87,7 @@ MODULES: tuple[ModuleType, ...] = (
     files,
     file_links,
     webhook_endpoints,
+    accounts,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]
