@@ -185,3 +185,211 @@ def test_idempotency_keys_are_per_acting_account(client: stripe.StripeClient) ->
         params={"name": "A"}, options={"idempotency_key": "same", **_as(account.id)}
     )
     assert again.id == theirs.id
+
+
+# -- transfers --------------------------------------------------------------------------------
+
+
+def _available(client: stripe.StripeClient, **options: Any) -> int:
+    balance = client.v1.balance.retrieve(options=options or None)
+    return sum(b.amount for b in balance.available if b.currency == "usd")
+
+
+def _pay(client: stripe.StripeClient, amount: int, **params: Any) -> stripe.PaymentIntent:
+    return client.v1.payment_intents.create(
+        params={
+            "amount": amount,
+            "currency": "usd",
+            "payment_method": "pm_card_bypassPending",
+            "payment_method_types": ["card"],
+            "confirm": True,
+            **params,
+        }
+    )
+
+
+def test_transfer_moves_available_balance(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    _pay(client, 10_000)  # net 10000 - 320 fee, available at once
+    assert _available(client) == 9_680
+    transfer = client.v1.transfers.create(
+        params={
+            "amount": 2_500,
+            "currency": "usd",
+            "destination": account.id,
+            "transfer_group": "order-1",
+            "metadata": {"order": "1"},
+        }
+    )
+    assert transfer.amount == 2_500 and transfer.destination == account.id
+    assert transfer.transfer_group == "order-1" and transfer.reversed is False
+    assert _available(client) == 7_180
+    assert _available(client, stripe_account=account.id) == 2_500
+    txn = client.v1.balance_transactions.retrieve(transfer.balance_transaction)
+    assert (txn.type, txn.amount, txn.source) == ("transfer", -2_500, transfer.id)
+    theirs = client.v1.balance_transactions.list(options=_as(account.id)).data
+    assert [(t.type, t.amount, t.net) for t in theirs] == [("payment", 2_500, 2_500)]
+    assert theirs[0].source == transfer.destination_payment
+    assert client.v1.transfers.retrieve(transfer.id).metadata.to_dict() == {"order": "1"}
+    updated = client.v1.transfers.update(transfer.id, params={"description": "payout share"})
+    assert updated.description == "payout share"
+    assert [t.id for t in client.v1.transfers.list(params={"destination": account.id})] == [
+        transfer.id
+    ]
+    types = [e.type for e in client.v1.events.list().data]
+    assert types[:2] == ["transfer.updated", "transfer.created"]
+
+
+def test_transfer_beyond_available_balance_is_refused(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    _pay(client, 1_000, payment_method="pm_card_visa")  # pending, not available
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.transfers.create(
+            params={"amount": 500, "currency": "usd", "destination": account.id}
+        )
+    assert_stripe_error(exc.value, status=400, code="balance_insufficient")
+    assert "4000 0000 0000 0077" in exc.value.user_message
+    assert client.v1.transfers.list().data == []
+    assert _available(client, stripe_account=account.id) == 0
+
+
+def test_transfer_bad_inputs_change_nothing(sk: Harness, client: stripe.StripeClient) -> None:
+    _pay(client, 5_000)
+    stranger = _connected(sk.make_client(sk.new_key()))
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.transfers.create(
+            params={"amount": 100, "currency": "usd", "destination": stranger.id}
+        )
+    assert_stripe_error(
+        exc.value,
+        status=400,
+        code="resource_missing",
+        param="destination",
+        message=f"No such destination: '{stranger.id}'",
+    )
+    account = _connected(client)
+    with pytest.raises(stripe.InvalidRequestError) as missing:
+        client.v1.transfers.create(params={"currency": "usd", "destination": account.id})
+    assert_stripe_error(missing.value, status=400, code="parameter_missing", param="amount")
+    with pytest.raises(stripe.InvalidRequestError) as currency:
+        client.v1.transfers.create(
+            params={"amount": 100, "currency": "zzz", "destination": account.id}
+        )
+    assert_stripe_error(currency.value, status=400, param="currency")
+    assert client.v1.transfers.list().data == []
+    assert _available(client) == 4_825
+
+
+# -- destination and direct charges -------------------------------------------------------------
+
+
+def test_destination_charge_with_application_fee(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    intent = _pay(
+        client,
+        10_000,
+        application_fee_amount=1_230,
+        transfer_data={"destination": account.id},
+    )
+    assert intent.status == "succeeded"
+    assert intent.transfer_data.destination == account.id
+    assert intent.application_fee_amount == 1_230
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    transfer = client.v1.transfers.retrieve(charge.transfer)
+    assert (transfer.amount, transfer.destination) == (10_000, account.id)
+    assert transfer.source_transaction == charge.id
+    fee = client.v1.application_fees.retrieve(charge.application_fee)
+    assert (fee.amount, fee.account, fee.originating_transaction) == (1_230, account.id, charge.id)
+    assert fee.charge == transfer.destination_payment
+    assert [f.id for f in client.v1.application_fees.list().data] == [fee.id]
+    # Platform: +10000 less Stripe's 320, -10000 transferred, +1230 fee.
+    assert _available(client) == 10_000 - 320 - 10_000 + 1_230
+    # Destination: the payment of 10000 less the platform's fee.
+    assert _available(client, stripe_account=account.id) == 10_000 - 1_230
+    payment_txn = client.v1.balance_transactions.list(options=_as(account.id)).data[0]
+    assert payment_txn.fee == 1_230
+    assert payment_txn.fee_details[0].type == "application_fee"
+    types = {e.type for e in client.v1.events.list().data}
+    assert {"transfer.created", "application_fee.created", "payment_intent.succeeded"} <= types
+
+
+def test_destination_charge_with_transfer_amount(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    intent = _pay(client, 10_000, transfer_data={"destination": account.id, "amount": 8_000})
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    assert client.v1.transfers.retrieve(charge.transfer).amount == 8_000
+    assert charge.application_fee is None
+    assert _available(client) == 10_000 - 320 - 8_000
+    assert _available(client, stripe_account=account.id) == 8_000
+    assert client.v1.application_fees.list().data == []
+
+
+def test_manual_capture_transfers_on_capture(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    intent = _pay(client, 5_000, capture_method="manual", transfer_data={"destination": account.id})
+    assert client.v1.transfers.list().data == []
+    client.v1.payment_intents.capture(intent.id, params={"amount_to_capture": 4_000})
+    assert [t.amount for t in client.v1.transfers.list().data] == [4_000]
+    assert _available(client, stripe_account=account.id) == 4_000
+
+
+def test_direct_charge_pays_the_platform_its_fee(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    intent = client.v1.payment_intents.create(
+        params={
+            "amount": 10_000,
+            "currency": "usd",
+            "payment_method": "pm_card_bypassPending",
+            "payment_method_types": ["card"],
+            "confirm": True,
+            "application_fee_amount": 500,
+        },
+        options=_as(account.id),
+    )
+    assert intent.status == "succeeded"
+    charge = client.v1.charges.retrieve(intent.latest_charge, options=_as(account.id))
+    fee = client.v1.application_fees.retrieve(charge.application_fee)
+    assert (fee.amount, fee.account, fee.charge) == (500, account.id, charge.id)
+    assert _available(client) == 500
+    assert _available(client, stripe_account=account.id) == 10_000 - 320 - 500
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.payment_intents.retrieve(intent.id)
+
+
+def test_legacy_charge_with_destination(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    charge = client.v1.charges.create(
+        params={
+            "amount": 2_000,
+            "currency": "usd",
+            "source": "tok_bypassPending",
+            "transfer_data": {"destination": account.id},
+            "application_fee_amount": 200,
+        }
+    )
+    assert charge.transfer and charge.application_fee
+    assert _available(client, stripe_account=account.id) == 1_800
+
+
+def test_connect_payment_refusals_change_nothing(sk: Harness, client: stripe.StripeClient) -> None:
+    stranger = _connected(sk.make_client(sk.new_key()))
+    with pytest.raises(stripe.InvalidRequestError) as foreign:
+        _pay(client, 1_000, transfer_data={"destination": stranger.id})
+    assert_stripe_error(
+        foreign.value, status=400, code="resource_missing", param="transfer_data[destination]"
+    )
+    with pytest.raises(stripe.InvalidRequestError) as plain_fee:
+        _pay(client, 1_000, application_fee_amount=100)
+    assert_stripe_error(plain_fee.value, status=400, param="application_fee_amount")
+    account = _connected(client)
+    with pytest.raises(stripe.InvalidRequestError) as too_big:
+        _pay(
+            client,
+            1_000,
+            application_fee_amount=1_001,
+            transfer_data={"destination": account.id},
+        )
+    assert_stripe_error(too_big.value, status=400, param="application_fee_amount")
+    assert client.v1.payment_intents.list().data == []
+    assert client.v1.transfers.list().data == []
+    assert _available(client) == 0

@@ -10,6 +10,7 @@ from ..framework.context import RequestContext
 from ..framework.routing import Route
 from . import (
     accounts,
+    application_fees,
     balance,
     billing_meters,
     billing_portal,
@@ -45,6 +46,7 @@ from . import (
     tax_rates,
     test_clocks,
     tokens,
+    transfers,
     usage_records,
     webhook_endpoints,
 )
@@ -88,6 +90,8 @@ MODULES: tuple[ModuleType, ...] = (
     file_links,
     webhook_endpoints,
     accounts,
+    transfers,
+    application_fees,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]

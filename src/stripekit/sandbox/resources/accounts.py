@@ -15,6 +15,7 @@ does once its required information is given. Nothing is ever `currently_due`.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ..framework import connect, metadata, pages, updates
@@ -55,6 +56,17 @@ _CONTROLLERS: dict[str, dict[str, Any]] = {
 UPDATABLE = ("business_type", "default_currency", "email", "metadata")
 LINK_SECONDS = 300  # an account link expires a few minutes after it is made
 COUNTRY = "US"
+
+
+def application_id(platform: str) -> str:
+    """The platform's Connect application (`ca_...`), named after the platform's account."""
+    return "ca_" + platform.removeprefix("acct_")
+
+
+def acting_as(ctx: RequestContext, account: str) -> RequestContext:
+    """The same request acting on another account (a connected account's side of a
+    transfer): its own objects and events, sharing the request's outbox."""
+    return dataclasses.replace(ctx, account=account, events=[])
 
 
 def connected(ctx: RequestContext, account_id: str, *, param: str) -> dict[str, Any]:
