@@ -10,6 +10,7 @@ import pytest
 import stripe
 
 from conftest import Harness, assert_stripe_error
+from stripekit.sandbox import Sandbox
 
 FOREIGN_MESSAGE = (
     "The provided key does not have access to account '{}' (or that account does not "
@@ -393,3 +394,62 @@ def test_connect_payment_refusals_change_nothing(sk: Harness, client: stripe.Str
     assert client.v1.payment_intents.list().data == []
     assert client.v1.transfers.list().data == []
     assert _available(client) == 0
+
+
+# -- Connect webhooks -------------------------------------------------------------------------
+
+
+class Recorder:
+    """An in-process webhook target checking each signature with the SDK."""
+
+    def __init__(self) -> None:
+        self.secret = ""
+        self.events: list[stripe.Event] = []
+
+    def __call__(self, payload: bytes, headers: Any) -> int:
+        self.events.append(
+            stripe.Webhook.construct_event(
+                payload.decode(), headers["Stripe-Signature"], self.secret
+            )
+        )
+        return 200
+
+
+def test_connect_endpoint_hears_connected_accounts_events() -> None:
+    with Sandbox(webhook_delivery="sync") as sandbox:
+        client = sandbox.client()
+        connect_hook, own_hook = Recorder(), Recorder()
+        sandbox.mount_webhook_target("http://connect.test", connect_hook)
+        sandbox.mount_webhook_target("http://own.test", own_hook)
+        connect_hook.secret = client.v1.webhook_endpoints.create(
+            params={"url": "http://connect.test/h", "enabled_events": ["*"], "connect": True}
+        ).secret
+        own_hook.secret = client.v1.webhook_endpoints.create(
+            params={"url": "http://own.test/h", "enabled_events": ["*"]}
+        ).secret
+        account = _connected(client)
+        customer = client.v1.customers.create(params={"name": "c"}, options=_as(account.id))
+        client.v1.customers.create(params={"name": "platform's own"})
+        assert [(e.type, e.account) for e in connect_hook.events] == [
+            ("customer.created", account.id)
+        ]
+        assert connect_hook.events[0].data.object.id == customer.id
+        assert [e.type for e in own_hook.events] == ["account.updated", "customer.created"]
+        assert all("account" not in e for e in own_hook.events)
+        deliveries = sandbox.webhook_deliveries()
+        assert {d["status"] for d in deliveries} == {"succeeded"}
+        connected_event = client.v1.events.list(options=_as(account.id)).data[0]
+        assert connected_event.pending_webhooks == 0
+
+
+def test_refund_reversing_a_transfer_is_refused_clearly(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    intent = _pay(client, 3_000, transfer_data={"destination": account.id})
+    for name in ("reverse_transfer", "refund_application_fee"):
+        with pytest.raises(stripe.InvalidRequestError) as exc:
+            client.v1.refunds.create(params={"payment_intent": intent.id, name: True})
+        assert_stripe_error(exc.value, status=400, param=name)
+    assert client.v1.refunds.list().data == []
+    refund = client.v1.refunds.create(params={"payment_intent": intent.id})
+    assert refund.status == "succeeded"
+    assert _available(client, stripe_account=account.id) == 3_000
