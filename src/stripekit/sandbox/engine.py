@@ -8,6 +8,7 @@ see a `RequestContext` and validated params.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -34,6 +35,7 @@ from .framework.errors import (
 from .framework.expand import expand, hide_includable
 from .framework.ids import IdFactory
 from .framework.routing import Route, Router
+from .resources import accounts
 from .store import IdempotencyRecord, KeyRecord, MemoryStore, Store, Transaction, WriteNeeded
 
 log = logging.getLogger("stripekit.sandbox")
@@ -226,8 +228,11 @@ class Engine:
             )
         idem_key = headers.get("idempotency-key") if method in ("POST", "DELETE") else None
         with self.store.transaction(write=write) as tx:
-            caller = self._authenticate(tx, headers.get("authorization"))
-            self._check_stripe_account(caller, headers.get("stripe-account"))
+            caller = self._acting(
+                tx,
+                self._authenticate(tx, headers.get("authorization")),
+                headers.get("stripe-account"),
+            )
             if matched is None:
                 raise _unrecognized(method, path)
             route, path_params = matched
@@ -472,14 +477,21 @@ class Engine:
         return caller
 
     @staticmethod
-    def _check_stripe_account(caller: Caller, stripe_account: str | None) -> None:
-        if stripe_account and stripe_account != caller.account:
+    def _acting(tx: Transaction, caller: Caller, stripe_account: str | None) -> Caller:
+        """The account a request acts as: the key's own, or (with `Stripe-Account`) an
+        account connected to it, whose objects, balance, events and idempotency keys the
+        request then uses. Any other account is Stripe's 403."""
+        if not stripe_account or stripe_account == caller.account:
+            return caller
+        link = tx.get(caller.account, accounts.OBJECT, stripe_account)
+        if link is None or link.get("deleted"):
             raise PermissionDenied(
                 "The provided key does not have access to account "
                 f"'{stripe_account}' (or that account does not exist). Application access "
                 "may have been revoked.",
                 code="account_invalid",
             )
+        return dataclasses.replace(caller, account=stripe_account)
 
 
 def _decode(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..store import Transaction
+from . import connect
 from . import outbox as webhook_outbox
 from .errors import ResourceMissing
 from .ids import IdFactory
@@ -115,6 +116,10 @@ class RequestContext:
             "request": {"id": self.request_id, "idempotency_key": self.idempotency_key},
             "type": event_type,
         }
+        if connect.platform_of(self.tx, self.account) is not None:
+            # A connected account's events name it (what its platform's Connect
+            # endpoints are told).
+            event["account"] = self.account
         event["pending_webhooks"] = webhook_outbox.queue(self, event)
         self.tx.insert(self.account, "event", event)
         self.events.append(event)

@@ -67,12 +67,16 @@ def record(
     description: str | None = None,
     available: int | None = None,
     clock: str | None = None,
+    application_fee: tuple[int, str] | None = None,
 ) -> dict[str, Any]:
     """Insert one balance transaction; `amount` is signed (refunds and payouts negative).
     `available` is when the net becomes available (default: now); with `clock`, that is
-    a time on that test clock (the payment of a customer living on it)."""
-    fee_details = (
-        [
+    a time on that test clock (the payment of a customer living on it).
+    `application_fee` (amount, Connect application) is a platform's fee on a connected
+    account's payment, counted in the transaction's fee beside Stripe's."""
+    fee_details: list[dict[str, Any]] = []
+    if fee:
+        fee_details.append(
             {
                 "amount": fee,
                 "application": None,
@@ -80,10 +84,19 @@ def record(
                 "description": fee_description,
                 "type": "stripe_fee",
             }
-        ]
-        if fee
-        else []
-    )
+        )
+    if application_fee is not None:
+        fee_amount, application = application_fee
+        fee_details.append(
+            {
+                "amount": fee_amount,
+                "application": application,
+                "currency": currency,
+                "description": None,
+                "type": "application_fee",
+            }
+        )
+        fee += fee_amount
     when = ctx.now if available is None else available
     txn = {
         "id": ctx.new_id("txn"),

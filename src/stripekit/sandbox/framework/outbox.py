@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..store import Delivery, Filter, Transaction
+from . import connect
 
 if TYPE_CHECKING:
     from .context import RequestContext
@@ -30,28 +31,40 @@ RETRY_WINDOW = 3 * 86400
 # A new delivery is due at once, whatever the time of the event (a test clock's events
 # carry the clock's frozen time, which may be ahead of sandbox time).
 AT_ONCE = 0.0
+# Stored on a platform for each connected account's event its Connect endpoints are owed:
+# {"id": event id, "account": the connected account holding the event}.
+CONNECT_EVENT = "connect.event"
 _ENABLED = (Filter(("status",), "eq", "enabled"),)
 
 
-def wants(endpoint: Mapping[str, Any], event_type: str) -> bool:
-    """Whether an endpoint of this account hears this event. Connect endpoints hear only
-    connected accounts' events, and the sandbox's accounts have none."""
-    if endpoint.get("status") != "enabled" or endpoint.get("connect"):
+def wants(endpoint: Mapping[str, Any], event_type: str, *, connected: bool = False) -> bool:
+    """Whether an endpoint hears this event: Connect endpoints hear only the events of
+    their account's connected accounts (`connected`), the others only their own account's."""
+    if endpoint.get("status") != "enabled" or bool(endpoint.get("connect")) != connected:
         return False
     enabled = endpoint.get("enabled_events") or ()
     return "*" in enabled or event_type in enabled
 
 
 def queue(ctx: RequestContext, event: Mapping[str, Any]) -> int:
-    """Write one pending delivery per enabled endpoint that wants `event`; the count is
-    the event's `pending_webhooks`."""
+    """Write one pending delivery per enabled endpoint that wants `event` (the account's
+    own, and its platform's Connect endpoints for a connected account's event); the count
+    is the event's `pending_webhooks`."""
+    count = _queue(ctx, ctx.account, event, connected=False)
+    platform = connect.platform_of(ctx.tx, ctx.account)
+    if platform is not None:
+        count += _queue(ctx, platform, event, connected=True)
+    return count
+
+
+def _queue(ctx: RequestContext, owner: str, event: Mapping[str, Any], *, connected: bool) -> int:
     count = 0
-    for endpoint in ctx.tx.scan(ctx.account, ENDPOINT_TYPE, _ENABLED):
-        if not wants(endpoint, event["type"]):
+    for endpoint in ctx.tx.scan(owner, ENDPOINT_TYPE, _ENABLED):
+        if not wants(endpoint, event["type"], connected=connected):
             continue
         delivery = Delivery(
             id=ctx.new_id("whdel"),
-            account=ctx.account,
+            account=owner,
             event=event["id"],
             endpoint=endpoint["id"],
             created=ctx.now,
@@ -60,7 +73,23 @@ def queue(ctx: RequestContext, event: Mapping[str, Any]) -> int:
         ctx.tx.delivery_put(delivery)
         ctx.outbox.append(delivery.id)
         count += 1
+    if count and connected:
+        # The platform's deliveries find the event where it lives: on the connected account.
+        pointer = {"id": event["id"], "object": CONNECT_EVENT, "account": ctx.account}
+        ctx.tx.insert(owner, CONNECT_EVENT, {**pointer, "created": ctx.now})
     return count
+
+
+def event_of(tx: Transaction, delivery: Delivery) -> tuple[str, dict[str, Any] | None]:
+    """The account holding a delivery's event, and the event: the delivery's own account,
+    or for a Connect endpoint's delivery the connected account the event happened on."""
+    event = tx.get(delivery.account, "event", delivery.event)
+    if event is not None:
+        return delivery.account, event
+    pointer = tx.get(delivery.account, CONNECT_EVENT, delivery.event)
+    if pointer is None:
+        return delivery.account, None
+    return pointer["account"], tx.get(pointer["account"], "event", delivery.event)
 
 
 def retry_delay(failures: int) -> int:
@@ -71,10 +100,10 @@ def retry_delay(failures: int) -> int:
 def _settle(tx: Transaction, delivery: Delivery) -> None:
     """A delivery that stopped being outstanding no longer counts in the event's
     `pending_webhooks`."""
-    event = tx.get(delivery.account, "event", delivery.event)
+    owner, event = event_of(tx, delivery)
     if event is not None and event.get("pending_webhooks", 0) > 0:
         event["pending_webhooks"] -= 1
-        tx.replace(delivery.account, "event", event)
+        tx.replace(owner, "event", event)
 
 
 def record_attempt(

@@ -9,6 +9,8 @@ from types import ModuleType
 from ..framework.context import RequestContext
 from ..framework.routing import Route
 from . import (
+    accounts,
+    application_fees,
     balance,
     billing_meters,
     billing_portal,
@@ -45,6 +47,7 @@ from . import (
     tax_rates,
     test_clocks,
     tokens,
+    transfers,
     usage_records,
     webhook_endpoints,
 )
@@ -88,6 +91,9 @@ MODULES: tuple[ModuleType, ...] = (
     files,
     file_links,
     webhook_endpoints,
+    accounts,
+    transfers,
+    application_fees,
 )
 
 ROUTES: list[Route] = [route for module in MODULES for route in module.ROUTES]

@@ -22,7 +22,7 @@ from ..framework.routing import Route
 from ..framework.searching import search_objects
 from ..framework.testcards import AUTHENTICATE, AUTHENTICATE_UNLESS_SET_UP, TestCard
 from ..store import Filter
-from . import sources, tokens
+from . import sources, tokens, transfers
 from .payment_intents import charging
 from .payment_intents.charging import Instrument, public
 from .payment_intents.money import check_amount, format_amount
@@ -142,6 +142,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         statement_descriptor=params.get("statement_descriptor"),
         statement_descriptor_suffix=params.get("statement_descriptor_suffix"),
         transfer_group=params.get("transfer_group"),
+        connect_terms=transfers.charge_terms(ctx, params, amount),
     )
     if declined is not None:
         extra = {k: v for k, v in declined.items() if k not in ("code", "message", "param")}

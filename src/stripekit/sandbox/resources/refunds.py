@@ -246,6 +246,15 @@ def _create_on(
 
 
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    for name in ("reverse_transfer", "refund_application_fee"):
+        if params.get(name):
+            # The sandbox's own refusal: reversing a destination charge's transfer or
+            # application fee is not built, and refunding without it would mislead.
+            raise InvalidRequestError(
+                f"The sandbox does not support `{name}` yet: refund without it (the "
+                "platform's balance pays the refund) or reverse the transfer on Stripe.",
+                param=name,
+            )
     return _create_on(ctx, _charge_of(ctx, params), params)
 
 

@@ -261,7 +261,7 @@ class Deliverer:
                 account = delivery.account
                 endpoint = tx.get(account, outbox.ENDPOINT_TYPE, delivery.endpoint)
                 secret = tx.get(account, SECRET_TYPE, delivery.endpoint)
-                event = tx.get(account, "event", delivery.event)
+                event = outbox.event_of(tx, delivery)[1]
                 if (
                     endpoint is None
                     or endpoint.get("deleted")

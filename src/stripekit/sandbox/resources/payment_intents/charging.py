@@ -29,7 +29,7 @@ from ...framework.testcards import (
     decline_details,
     seller_message,
 )
-from .. import disputes, payment_methods
+from .. import disputes, payment_methods, transfers
 
 DAY = 86400
 AUTHORIZATION_SECONDS = 7 * DAY
@@ -210,13 +210,16 @@ def authorize(
     three_d_secure: dict[str, Any] | None = None,
     incremental: bool = False,
     pending: bool = False,
+    connect_terms: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Record one payment attempt with `instrument` as a charge, and emit its event.
 
     `declined` (from `testcards.decline_details`) makes it a failed charge; the caller reads the
     outcome from the card so that it can shape its own error. An approved charge is
     captured now when `capture`, else held until captured or expired (a timer);
-    `pending` only records it (a debit that settles later), emitting nothing."""
+    `pending` only records it (a debit that settles later), emitting nothing.
+    `connect_terms` (from `transfers.charge_terms`) makes it a destination charge or one
+    paying an application fee."""
     charge_id = ctx.new_id("ch")
     approved = declined is None
     held = approved and not capture
@@ -291,6 +294,15 @@ def authorize(
         "transfer_data": None,
         "transfer_group": transfer_group or None,
     }
+    if connect_terms:
+        charge.update(connect_terms)
+        terms = connect_terms.get("transfer_data")
+        if terms:
+            # A charge shows the transfer amount always (null: the whole amount).
+            charge["transfer_data"] = {
+                "amount": terms.get("amount"),
+                "destination": terms["destination"],
+            }
     ctx.insert(charge)
     if pending:
         return charge  # a debit: the caller reshapes it and says what happened
@@ -334,6 +346,7 @@ def record_capture(ctx: RequestContext, charge: dict[str, Any], amount: int) -> 
         description=charge["description"],
         available=ledger.available_on(paid_at, immediately=bypass),
         clock=clock["id"] if clock is not None else None,
+        application_fee=transfers.direct_fee(ctx, charge),
     )
     charge["captured"] = True
     charge["amount_captured"] = amount
@@ -342,6 +355,7 @@ def record_capture(ctx: RequestContext, charge: dict[str, Any], amount: int) -> 
         method["card"].pop("capture_before", None)
         method["card"]["incremental_authorization"] = {"status": "unavailable"}
     ctx.save(charge)
+    transfers.settle_charge(ctx, charge, amount)
 
 
 def capture(ctx: RequestContext, charge: dict[str, Any], amount: int) -> None:

@@ -385,7 +385,9 @@ def _capture(
         if params.get(name):
             obj[name] = charge[name] = params[name]
     if "application_fee_amount" in params:
-        obj["application_fee_amount"] = params["application_fee_amount"]
+        obj["application_fee_amount"] = charge["application_fee_amount"] = params[
+            "application_fee_amount"
+        ]
     charging.capture(ctx, charge, amount)
     obj.update(status="succeeded", amount_received=amount, amount_capturable=0)
     ctx.save(obj)

@@ -21,11 +21,13 @@ from ...framework import testcards
 from ...framework.context import RequestContext
 from ...framework.errors import CardError, InvalidRequestError, StripeError
 from ...framework.testcards import AUTHENTICATE, AUTHENTICATE_UNLESS_SET_UP
-from .. import payment_methods, setup_intents
+from .. import payment_methods, setup_intents, transfers
 from . import charging, debits
 
 MODIFIABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 CONFIRMABLE = ("requires_confirmation", "requires_payment_method", "requires_action")
+# What a PaymentIntent hands its charge for Connect (`transfers.charge_terms`).
+CONNECT_FIELDS = ("application_fee_amount", "on_behalf_of", "transfer_data")
 CANCELABLE = (
     "requires_payment_method",
     "requires_capture",
@@ -100,6 +102,7 @@ def new_intent(
     payment_method: str | None,
     types: list[str] | None,
 ) -> dict[str, Any]:
+    terms = transfers.charge_terms(ctx, params, params["amount"])
     intent_id = ctx.new_id("pi")
     automatic = types is None
     types = types or ["card", "link"]
@@ -121,7 +124,7 @@ def new_intent(
         "amount_details": {"tip": {}},
         "amount_received": 0,
         "application": None,
-        "application_fee_amount": params.get("application_fee_amount"),
+        "application_fee_amount": terms["application_fee_amount"],
         "automatic_payment_methods": (
             {"allow_redirects": apm.get("allow_redirects", "always"), "enabled": True}
             if automatic
@@ -144,7 +147,7 @@ def new_intent(
         "managed_payments": {"enabled": False},
         "metadata": {},
         "next_action": None,
-        "on_behalf_of": None,
+        "on_behalf_of": terms["on_behalf_of"],
         "payment_method": payment_method,
         "payment_method_configuration_details": (
             {"id": configuration_id(ctx.account), "parent": None} if automatic else None
@@ -162,7 +165,7 @@ def new_intent(
         "statement_descriptor": params.get("statement_descriptor") or None,
         "statement_descriptor_suffix": params.get("statement_descriptor_suffix") or None,
         "status": "requires_confirmation" if payment_method else "requires_payment_method",
-        "transfer_data": None,
+        "transfer_data": terms["transfer_data"],
         "transfer_group": params.get("transfer_group") or None,
     }
 
@@ -321,6 +324,7 @@ def pay(
         statement_descriptor_suffix=intent["statement_descriptor_suffix"],
         transfer_group=intent["transfer_group"],
         three_d_secure=three_d_secure,
+        connect_terms={name: intent[name] for name in CONNECT_FIELDS},
         incremental=card_options.get("request_incremental_authorization") == "if_available",
     )
     intent["latest_charge"] = charge["id"]
