@@ -37,11 +37,21 @@ class RequestContext:
     # derived with dataclasses.replace, so the engine sees them all and, after the commit,
     # wakes the deliverer.
     outbox: list[str] = field(default_factory=list)
+    # The platform this account is connected to (None: it is a platform), read once per
+    # request: every event asks, and on SQL stores each read is a query.
+    # Not copied by dataclasses.replace: a context for another account asks again.
+    _platform: str | bool | None = field(default=False, init=False, repr=False)
 
     def version_before(self, version: str) -> bool:
         """Whether the request asked for an API version older than `version` (a date such
         as `2025-03-31`; version names compare by their date part)."""
         return self.stripe_version is not None and self.stripe_version[:10] < version[:10]
+
+    def platform(self) -> str | None:
+        """The platform that created this account (Connect), or None."""
+        if self._platform is False:
+            self._platform = connect.platform_of(self.tx, self.account)
+        return self._platform  # type: ignore[return-value]
 
     def new_id(self, prefix: str, length: int | None = None) -> str:
         return self.ids.new(prefix, length)
@@ -116,7 +126,7 @@ class RequestContext:
             "request": {"id": self.request_id, "idempotency_key": self.idempotency_key},
             "type": event_type,
         }
-        if connect.platform_of(self.tx, self.account) is not None:
+        if self.platform() is not None:
             # A connected account's events name it (what its platform's Connect
             # endpoints are told).
             event["account"] = self.account

@@ -95,8 +95,11 @@ def hide_includable(
     """Drop the fields Stripe shows only when expanded (a price's `tiers`, a coupon's
     `applies_to`) unless a path asks for them, on the answer and on every object an
     expansion brought in (`expand[]=default_price` shows no `default_price.tiers`)."""
-    if not paths and result.get("object") not in includable and "data" not in result:
-        return  # the common case, a plain object with nothing to hide: skip the walk
+    if not paths and "data" not in result:
+        # The common case, one object and nothing expanded: only its own fields can hide.
+        for name in includable.get(result.get("object", ""), ()):
+            result.pop(name, None)
+        return
     _hide(result, [p.split(".") for p in paths], includable)
 
 

@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..store import Delivery, Filter, Transaction
-from . import connect
 
 if TYPE_CHECKING:
     from .context import RequestContext
@@ -51,7 +50,7 @@ def queue(ctx: RequestContext, event: Mapping[str, Any]) -> int:
     own, and its platform's Connect endpoints for a connected account's event); the count
     is the event's `pending_webhooks`."""
     count = _queue(ctx, ctx.account, event, connected=False)
-    platform = connect.platform_of(ctx.tx, ctx.account)
+    platform = ctx.platform()
     if platform is not None:
         count += _queue(ctx, platform, event, connected=True)
     return count

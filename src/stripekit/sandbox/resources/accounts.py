@@ -212,7 +212,7 @@ def _account_type(params: dict[str, Any]) -> str:
 
 
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    if connect.platform_of(ctx.tx, ctx.account) is not None:
+    if ctx.platform() is not None:
         # Proposal: a connected account is not a platform in the sandbox.
         raise InvalidRequestError(
             "A connected account cannot create connected accounts of its own."
@@ -278,7 +278,7 @@ def list_(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 def retrieve_own(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """The caller's account: a connected account's own object, or the platform (every
     key's account) as a Standard account controlled by itself."""
-    platform = connect.platform_of(ctx.tx, ctx.account)
+    platform = ctx.platform()
     if platform is not None:
         own = ctx.tx.get(platform, OBJECT, ctx.account)
         if own is not None:

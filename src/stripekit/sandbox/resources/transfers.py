@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import connect, currencies, ledger, metadata, updates
+from ..framework import currencies, ledger, metadata, updates
 from ..framework.context import RequestContext
 from ..framework.errors import InvalidRequestError
 from ..framework.listing import list_objects
@@ -223,7 +223,7 @@ def charge_terms(ctx: RequestContext, params: dict[str, Any], amount: int) -> di
         if share is not None:
             transfer_data["amount"] = share
     if fee is not None:
-        if transfer_data is None and connect.platform_of(ctx.tx, ctx.account) is None:
+        if transfer_data is None and ctx.platform() is None:
             raise InvalidRequestError(FEE_WITHOUT_CONNECT, param="application_fee_amount")
         if fee > amount:
             # Proposal: Stripe caps the fee at the payment's amount.
@@ -245,7 +245,7 @@ def direct_fee(ctx: RequestContext, charge: dict[str, Any]) -> tuple[int, str] |
     """The application fee a connected account's own (direct) charge pays its platform:
     (amount, Connect application), or None."""
     fee = charge.get("application_fee_amount")
-    platform = connect.platform_of(ctx.tx, ctx.account)
+    platform = ctx.platform()
     if not fee or charge.get("transfer_data") or platform is None:
         return None
     return fee, accounts.application_id(platform)
@@ -279,7 +279,7 @@ def settle_charge(ctx: RequestContext, charge: dict[str, Any], amount: int) -> N
             )
             charge["application_fee"] = collected["id"]
     elif direct_fee(ctx, charge) is not None:
-        platform = connect.platform_of(ctx.tx, ctx.account)
+        platform = ctx.platform()
         assert platform is not None  # direct_fee found it
         collected = application_fees.collect(
             accounts.acting_as(ctx, platform),
