@@ -7,6 +7,7 @@ settled debit, Checkout Sessions that complete unpaid and then hear
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import stripe
@@ -119,7 +120,8 @@ def test_a_delayed_success_settles_after_three_minutes(sk: Harness) -> None:
     assert charge.balance_transaction is None
     details = charge.payment_method_details
     assert details.type == "sepa_debit"
-    assert (details.sepa_debit.last4, details.sepa_debit.mandate) == ("3003", None)
+    assert details.sepa_debit.last4 == "3003"
+    assert client.v1.mandates.retrieve(details.sepa_debit.mandate).type == "single_use"
     assert types_of(client) == [
         "payment_intent.created",
         "charge.pending",
@@ -394,3 +396,100 @@ def test_checkout_refuses_an_iban_it_does_not_accept(sk: Harness) -> None:
     assert "SEPA Direct Debit" in refused.body["error"]["message"]
     assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
     assert client.v1.payment_intents.list().data == []
+
+
+# -- Mandates ---------------------------------------------------------------------------------
+
+ONLINE = {
+    "customer_acceptance": {
+        "type": "online",
+        "online": {"ip_address": "203.0.113.7", "user_agent": "Mozilla/5.0"},
+    }
+}
+
+
+def test_a_one_off_debit_with_mandate_data_makes_a_single_use_mandate(
+    sk: Harness,
+) -> None:
+    client = sk.client
+    intent = debit(client, SUCCEEDS, amount=4200, mandate_data=ONLINE)
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    mandate = client.v1.mandates.retrieve(charge.payment_method_details.sepa_debit.mandate)
+    assert mandate.id.startswith("mandate_")
+    assert (mandate.type, mandate.status) == ("single_use", "active")
+    assert (mandate.single_use.amount, mandate.single_use.currency) == (4200, "eur")
+    assert mandate.payment_method == intent.payment_method
+    acceptance = mandate.customer_acceptance
+    assert acceptance.type == "online"
+    assert (acceptance.online.ip_address, acceptance.online.user_agent) == (
+        "203.0.113.7",
+        "Mozilla/5.0",
+    )
+    details = mandate.payment_method_details
+    assert details.type == "sepa_debit"
+    assert len(details.sepa_debit.reference) == 16
+    page = sk.sandbox.engine.handle("GET", urlsplit(details.sepa_debit.url).path, "", {}, b"")
+    assert page.status == 200 and details.sepa_debit.reference.encode() in page.body
+    # No event announces a new mandate (Stripe documents mandate.updated only).
+    assert not [t for t in types_of(client) if t.startswith("mandate.")]
+
+
+def test_saving_for_later_makes_a_multi_use_mandate(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create()
+    intent = debit(client, SUCCEEDS, customer=customer.id, setup_future_usage="off_session")
+    first = client.v1.charges.retrieve(intent.latest_charge)
+    mandate = client.v1.mandates.retrieve(first.payment_method_details.sepa_debit.mandate)
+    assert (mandate.type, mandate.customer_acceptance.type) == ("multi_use", "offline")
+    assert mandate.customer_acceptance.accepted_at == first.created
+    # A later off-session debit is made under the same mandate, named or not.
+    for extra in ({"mandate": mandate.id}, {}):
+        again = client.v1.payment_intents.create(
+            params={
+                "amount": 1000,
+                "currency": "eur",
+                "customer": customer.id,
+                "payment_method_types": ["sepa_debit"],
+                "payment_method": intent.payment_method,
+                "off_session": True,
+                "confirm": True,
+                **extra,
+            }
+        )
+        charge = client.v1.charges.retrieve(again.latest_charge)
+        assert charge.payment_method_details.sepa_debit.mandate == mandate.id
+
+
+def test_an_unknown_or_foreign_mandate_is_refused(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create()
+    saved = debit(client, SUCCEEDS, customer=customer.id, setup_future_usage="off_session")
+    other = debit(client, SUCCEEDS, mandate_data=MANDATE)
+    foreign = client.v1.charges.retrieve(other.latest_charge).payment_method_details
+    before = len(client.v1.charges.list().data)
+    for mandate, code in (
+        ("mandate_missing", "resource_missing"),
+        (foreign.sepa_debit.mandate, None),
+    ):
+        with pytest.raises(stripe.InvalidRequestError) as exc:
+            client.v1.payment_intents.create(
+                params={
+                    "amount": 1000,
+                    "currency": "eur",
+                    "customer": customer.id,
+                    "payment_method_types": ["sepa_debit"],
+                    "payment_method": saved.payment_method,
+                    "off_session": True,
+                    "confirm": True,
+                    "mandate": mandate,
+                }
+            )
+        assert_stripe_error(exc.value, status=400, code=code, param="mandate")
+    assert len(client.v1.charges.list().data) == before
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.mandates.retrieve("mandate_missing")
+    assert_stripe_error(
+        exc.value,
+        status=404,
+        code="resource_missing",
+        param="mandate",
+        message="No such mandate: 'mandate_missing'",
+    )

@@ -35,7 +35,13 @@ PAYMENT_FIELDS = (
     "statement_descriptor_suffix",
 )
 FREE_FIELDS = ("description", "receipt_email", "transfer_group")
-_CONFIRM_ONLY = ("off_session", "return_url", "error_on_requires_action", "mandate_data")
+_CONFIRM_ONLY = (
+    "off_session",
+    "return_url",
+    "error_on_requires_action",
+    "mandate_data",
+    "mandate",
+)
 
 
 def _known_types() -> frozenset[str]:
@@ -340,6 +346,8 @@ def _confirm(
         off_session=_off_session(params),
         error_on_requires_action=params.get("error_on_requires_action") is True,
         return_url=params.get("return_url") or None,
+        mandate_data=params.get("mandate_data") or None,
+        mandate=params.get("mandate") or None,
     )
 
 
