@@ -493,3 +493,95 @@ def test_an_unknown_or_foreign_mandate_is_refused(client: stripe.StripeClient) -
         param="mandate",
         message="No such mandate: 'mandate_missing'",
     )
+
+
+# -- SetupIntents -----------------------------------------------------------------------------
+
+
+def sepa_setup(client: stripe.StripeClient, customer: str, iban: str = SUCCEEDS) -> Any:
+    """A confirmed sepa_debit SetupIntent for `customer`."""
+    return client.v1.setup_intents.create(
+        params={
+            "customer": customer,
+            "payment_method_types": ["sepa_debit"],
+            "payment_method": sepa_method(client, iban).id,
+            "confirm": True,
+            "mandate_data": ONLINE,
+        }
+    )
+
+
+def test_a_sepa_setup_succeeds_at_once_with_its_mandate(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create()
+    setup = sepa_setup(client, customer.id)
+    # SEPA needs no verification in test mode: no next_action, no waiting.
+    assert (setup.status, setup.next_action) == ("succeeded", None)
+    assert setup.payment_method_options.sepa_debit is not None
+    assert "card" not in setup.payment_method_options
+    mandate = client.v1.mandates.retrieve(setup.mandate)
+    assert (mandate.type, mandate.status, mandate.payment_method) == (
+        "multi_use",
+        "active",
+        setup.payment_method,
+    )
+    assert mandate.customer_acceptance.online.ip_address == "203.0.113.7"
+    attached = client.v1.customers.payment_methods.list(customer.id)
+    assert [pm.id for pm in attached.data] == [setup.payment_method]
+    assert types_of(client)[-3:] == [
+        "setup_intent.created",
+        "payment_method.attached",
+        "setup_intent.succeeded",
+    ]
+    # The saved bank account pays later off-session, under the set-up mandate.
+    later = client.v1.payment_intents.create(
+        params={
+            "amount": 3000,
+            "currency": "eur",
+            "customer": customer.id,
+            "payment_method_types": ["sepa_debit"],
+            "payment_method": setup.payment_method,
+            "mandate": setup.mandate,
+            "off_session": True,
+            "confirm": True,
+        }
+    )
+    assert later.status == "processing"
+    assert client.v1.payment_intents.retrieve(later.id).status == "succeeded"
+    charge = client.v1.charges.retrieve(later.latest_charge)
+    assert charge.payment_method_details.sepa_debit.mandate == setup.mandate
+
+
+def test_a_sepa_setup_confirmed_later_without_mandate_data(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create()
+    setup = client.v1.setup_intents.create(
+        params={"customer": customer.id, "payment_method_types": ["sepa_debit"]}
+    )
+    assert (setup.status, setup.mandate) == ("requires_payment_method", None)
+    done = client.v1.setup_intents.confirm(
+        setup.id, params={"payment_method": sepa_method(client, SUCCEEDS).id}
+    )
+    assert done.status == "succeeded"
+    assert client.v1.mandates.retrieve(done.mandate).customer_acceptance.type == "offline"
+
+
+def test_a_setup_intent_refuses_a_type_it_does_not_take(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create()
+    card_only = client.v1.setup_intents.create(
+        params={"customer": customer.id, "payment_method_types": ["card"]}
+    )
+    bank = sepa_method(client)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.setup_intents.confirm(card_only.id, params={"payment_method": bank.id})
+    assert_stripe_error(exc.value, status=400, param="payment_method")
+    assert client.v1.setup_intents.retrieve(card_only.id).status == "requires_payment_method"
+    assert client.v1.customers.payment_methods.list(customer.id).data == []
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.setup_intents.create(
+            params={
+                "customer": customer.id,
+                "payment_method_types": ["card"],
+                "payment_method": bank.id,
+            }
+        )
+    assert_stripe_error(exc.value, status=400, param="payment_method")
+    assert len(client.v1.setup_intents.list().data) == 1
