@@ -585,3 +585,151 @@ def test_a_setup_intent_refuses_a_type_it_does_not_take(client: stripe.StripeCli
         )
     assert_stripe_error(exc.value, status=400, param="payment_method")
     assert len(client.v1.setup_intents.list().data) == 1
+
+
+# -- Invoices and subscriptions paid by debit -------------------------------------------------
+
+FROZEN = 1_767_225_600  # 2026-01-01T00:00:00Z
+DAY = 86_400
+
+
+def sepa_customer(client: stripe.StripeClient, iban: str, **extra: Any) -> Any:
+    """A customer whose invoices are paid by a set-up SEPA debit."""
+    customer = client.v1.customers.create(params=extra)
+    setup = sepa_setup(client, customer.id, iban)
+    return client.v1.customers.update(
+        customer.id, params={"invoice_settings": {"default_payment_method": setup.payment_method}}
+    )
+
+
+def open_invoice(client: stripe.StripeClient, customer: str, currency: str = "eur") -> Any:
+    invoice = client.v1.invoices.create(
+        params={"customer": customer, "auto_advance": False, "currency": currency}
+    )
+    client.v1.invoice_items.create(
+        params={"customer": customer, "amount": 5000, "currency": currency, "invoice": invoice.id}
+    )
+    return client.v1.invoices.finalize_invoice(invoice.id)
+
+
+def invoice_intent(client: stripe.StripeClient, invoice: Any) -> Any:
+    payment = client.v1.invoice_payments.list(params={"invoice": invoice.id}).data[0]
+    return client.v1.payment_intents.retrieve(payment.payment.payment_intent)
+
+
+def test_an_invoice_stays_open_until_its_debit_settles(sk: Harness) -> None:
+    client = sk.client
+    customer = sepa_customer(client, SUCCEEDS_LATE)
+    invoice = open_invoice(client, customer.id)
+    paying = client.v1.invoices.pay(invoice.id)
+    assert (paying.status, paying.amount_paid, paying.attempted) == ("open", 0, True)
+    intent = invoice_intent(client, invoice)
+    assert intent.status == "processing"
+    assert "sepa_debit" in intent.payment_method_types
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    setup_mandate = client.v1.setup_intents.list(params={"customer": customer.id}).data[0].mandate
+    assert charge.payment_method_details.sepa_debit.mandate == setup_mandate
+    sk.sandbox.advance_clock(60)
+    assert client.v1.invoices.retrieve(invoice.id).status == "open"
+    sk.sandbox.advance_clock(THREE_MINUTES)
+    paid = client.v1.invoices.retrieve(invoice.id)
+    assert (paid.status, paid.amount_paid, paid.amount_remaining) == ("paid", 5000, 0)
+    types = types_of(client)
+    assert types.index("payment_intent.succeeded") < types.index("invoice.paid")
+    assert "invoice.payment_failed" not in types
+
+
+def test_a_failing_iban_records_a_failed_invoice_payment(sk: Harness) -> None:
+    client = sk.client
+    customer = sepa_customer(client, FAILS_LATE)
+    invoice = open_invoice(client, customer.id)
+    assert client.v1.invoices.pay(invoice.id).status == "open"
+    assert "invoice.payment_failed" not in types_of(client)
+    sk.sandbox.advance_clock(THREE_MINUTES + 1)
+    failed = client.v1.invoices.retrieve(invoice.id)
+    assert (failed.status, failed.amount_paid, failed.attempt_count) == ("open", 0, 1)
+    intent = invoice_intent(client, invoice)
+    assert intent.status == "requires_payment_method"
+    assert intent.last_payment_error.code == "generic_could_not_process"
+    heard = client.v1.events.list(params={"type": "invoice.payment_failed"}).data
+    assert [e.data.object["id"] for e in heard] == [invoice.id]
+
+
+def test_a_dollar_invoice_cannot_be_debited(client: stripe.StripeClient) -> None:
+    customer = sepa_customer(client, SUCCEEDS)
+    invoice = open_invoice(client, customer.id, currency="usd")
+    before = types_of(client)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.invoices.pay(invoice.id)
+    assert_stripe_error(exc.value, status=400, param="currency")
+    assert "sepa_debit only supports the following currencies: eur" in exc.value.user_message
+    after = client.v1.invoices.retrieve(invoice.id)
+    assert (after.status, after.attempted, after.attempt_count) == ("open", False, 0)
+    assert types_of(client) == before
+    assert client.v1.charges.list(params={"customer": customer.id}).data == []
+
+
+def monthly_eur(client: stripe.StripeClient) -> Any:
+    return client.v1.prices.create(
+        params={
+            "currency": "eur",
+            "unit_amount": 2000,
+            "recurring": {"interval": "month"},
+            "product_data": {"name": "Abo"},
+        }
+    )
+
+
+def test_a_subscription_renews_by_debit_on_its_test_clock(client: stripe.StripeClient) -> None:
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": FROZEN})
+    customer = sepa_customer(client, SUCCEEDS_LATE, test_clock=clock.id)
+    sub = client.v1.subscriptions.create(
+        params={"customer": customer.id, "items": [{"price": monthly_eur(client).id}]}
+    )
+    first = client.v1.invoices.retrieve(sub.latest_invoice)
+    assert first.status == "open"
+    assert invoice_intent(client, first).status == "processing"
+    # Sandbox time does not settle a debit on a test clock: the clock does.
+    client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": FROZEN + 600})
+    assert client.v1.invoices.retrieve(first.id).status == "paid"
+    assert client.v1.subscriptions.retrieve(sub.id).status == "active"
+
+    # The renewal a month later: finalized, debited, paid once its debit settles.
+    renewal_at = sub.items.data[0].current_period_end
+    client.v1.test_helpers.test_clocks.advance(
+        clock.id, params={"frozen_time": renewal_at + 2 * 3600}
+    )
+    client.v1.test_helpers.test_clocks.advance(
+        clock.id, params={"frozen_time": renewal_at + 3 * 3600}
+    )
+    invoices = client.v1.invoices.list(params={"subscription": sub.id}).data
+    assert [(i.billing_reason, i.status) for i in invoices] == [
+        ("subscription_cycle", "paid"),
+        ("subscription_create", "paid"),
+    ]
+    assert invoices[0].amount_paid == 2000
+    assert client.v1.subscriptions.retrieve(sub.id).status == "active"
+
+
+def test_a_failing_renewal_leaves_the_subscription_past_due(client: stripe.StripeClient) -> None:
+    clock = client.v1.test_helpers.test_clocks.create(params={"frozen_time": FROZEN})
+    customer = sepa_customer(client, SUCCEEDS, test_clock=clock.id)
+    sub = client.v1.subscriptions.create(
+        params={"customer": customer.id, "items": [{"price": monthly_eur(client).id}]}
+    )
+    client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": FROZEN + 60})
+    assert client.v1.subscriptions.retrieve(sub.id).status == "active"
+    # The customer's bank account changes to one whose debits fail.
+    failing = sepa_setup(client, customer.id, FAILS)
+    client.v1.customers.update(
+        customer.id, params={"invoice_settings": {"default_payment_method": failing.payment_method}}
+    )
+    renewal_at = sub.items.data[0].current_period_end
+    client.v1.test_helpers.test_clocks.advance(
+        clock.id, params={"frozen_time": renewal_at + 2 * 3600}
+    )
+    renewal = client.v1.invoices.list(params={"subscription": sub.id}).data[0]
+    assert renewal.billing_reason == "subscription_cycle"
+    assert (renewal.status, renewal.attempt_count) == ("open", 1)
+    assert renewal.next_payment_attempt is not None
+    assert client.v1.subscriptions.retrieve(sub.id).status == "past_due"

@@ -165,13 +165,17 @@ def settle(ctx: RequestContext, intent_id: str) -> None:
     if charge is None:
         return
     account = payment_methods.sepa_debit.bank_account_of(charge["payment_method_details"])
-    if account.outcome == SEPA_FAIL:
-        _failed(ctx, intent, charge, account)
-    else:
-        _succeeded(ctx, intent, charge)
-    # Checkout builds on payment intents, not the other way round: imported here.
+    # Checkout and invoices build on payment intents, not the other way round: imported
+    # here.
+    from .. import invoices
     from ..checkout_sessions import completion
 
+    if account.outcome == SEPA_FAIL:
+        _failed(ctx, intent, charge, account)
+        invoices.payment_intent_failed(ctx, intent)
+    else:
+        _succeeded(ctx, intent, charge)
+        invoices.payment_intent_succeeded(ctx, intent)
     completion.debit_settled(ctx, intent)
 
 

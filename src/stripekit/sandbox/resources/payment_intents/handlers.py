@@ -97,7 +97,7 @@ def _types(params: dict[str, Any]) -> list[str] | None:
 SINGLE_CURRENCY_TYPES = {"sepa_debit": "eur"}
 
 
-def _check_currency(currency: str, types: list[str] | None) -> None:
+def check_currency(currency: str, types: list[str] | None) -> None:
     for kind in types or ():
         only = SINGLE_CURRENCY_TYPES.get(kind)
         if only is not None and currency != only:
@@ -164,7 +164,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("customer"):
         customer = ctx.load("customer", params["customer"], param="customer", in_path=False)["id"]
     types = _types(params)
-    _check_currency(currency, types)
+    check_currency(currency, types)
     payment_method = _payment_method(ctx, params)
     intent = intents.new_intent(
         ctx,
@@ -227,7 +227,7 @@ def _update(ctx: RequestContext, obj: dict[str, Any], params: dict[str, Any]) ->
         check_amount(amount, obj["currency"])
         obj["amount"] = amount
     if "currency" in params or "payment_method_types" in params:
-        _check_currency(obj["currency"], _types(params) or obj["payment_method_types"])
+        check_currency(obj["currency"], _types(params) or obj["payment_method_types"])
     if "customer" in params:
         obj["customer"] = (
             ctx.load("customer", params["customer"], param="customer", in_path=False)["id"]
