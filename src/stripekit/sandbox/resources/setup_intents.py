@@ -9,6 +9,11 @@ ask for authentication on the sandbox's 3-D Secure page, everything else succeed
 attached to the SetupIntent's customer. Setup attempts are not modeled
 (`latest_attempt` stays null).
 
+A SEPA Direct Debit (`payment_method_types=["sepa_debit"]`) needs no verification in
+test mode: confirming succeeds at once, makes the PaymentMethod's multi-use Mandate (from
+`mandate_data`, offline acceptance when none is given; the intent's `mandate` names it)
+and attaches the PaymentMethod to the customer, for later off-session debits.
+
 `finish_authentication` is what the 3-D Secure page calls for a `seti_` id; a
 PaymentMethod set up here is remembered (`is_set_up`) so that payments can skip the
 authentication `authenticationRequiredOnSetup` asks for only until it is set up.
@@ -27,12 +32,13 @@ from ..framework.listing import list_objects
 from ..framework.routing import Route
 from ..framework.testcards import TestCard
 from ..store import Filter
-from . import payment_methods
+from . import mandates, payment_methods
 
 SET_UP = "sandbox.payment_method_setup"  # side record: a PaymentMethod set up off-session
 _CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 _CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 _AUTHENTICATES_ON_SETUP = (testcards.AUTHENTICATE, testcards.AUTHENTICATE_UNLESS_SET_UP)
+SUPPORTED_TYPES = ("card", payment_methods.sepa_debit.TYPE)
 
 
 # -- helpers ----------------------------------------------------------------------------
@@ -124,12 +130,12 @@ def _check_types(params: dict[str, Any]) -> list[str] | None:
     if types is None:
         return None
     for index, kind in enumerate(types):
-        if kind != "card":
+        if kind not in SUPPORTED_TYPES:
             raise InvalidRequestError(
                 f'The payment method type "{kind}" is invalid. Please ensure the provided type '
                 "is activated in your dashboard (https://dashboard.stripe.com/account/payments/"
                 "settings) and your account is enabled for any preview features that you are "
-                "trying to use. (The sandbox supports card only.)",
+                "trying to use. (The sandbox supports card and sepa_debit only.)",
                 param=f"payment_method_types[{index}]"
                 if len(types) > 1
                 else "payment_method_types",
@@ -166,6 +172,35 @@ def _card_options(given: Any, current: dict[str, Any] | None = None) -> dict[str
                 **card["mandate_options"],
             }
     return options
+
+
+def _options(types: list[str], given: Any, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`payment_method_options` for the intent's payment method types."""
+    current = current or {}
+    options: dict[str, Any] = {}
+    if "card" in types:
+        options["card"] = _card_options(given, current.get("card"))
+    if payment_methods.sepa_debit.TYPE in types:
+        options["sepa_debit"] = current.get("sepa_debit") or {}
+    return options
+
+
+def _check_type(
+    intent: dict[str, Any], payment_method: dict[str, Any], *, in_error: bool = True
+) -> None:
+    """The PaymentMethod's type must be one the intent takes. `in_error` adds the
+    SetupIntent to the error body (it exists already)."""
+    kind = payment_method.get("type", "card")
+    if kind not in intent["payment_method_types"]:
+        # Stripe's PaymentIntent wording, said of the SetupIntent.
+        raise InvalidRequestError(
+            f"The PaymentMethod provided ({kind}) is not allowed for this SetupIntent. "
+            "Please attach a PaymentMethod of one of the following types: "
+            f"{', '.join(intent['payment_method_types'])}. Alternatively update the allowed "
+            f'payment_method_types for this SetupIntent to include "{kind}".',
+            param="payment_method",
+            **({"setup_intent": dict(intent)} if in_error else {}),
+        )
 
 
 # -- create, retrieve, update, list -------------------------------------------------
@@ -232,16 +267,20 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         "payment_method_configuration_details": (
             {"id": _configuration_id(ctx.account), "parent": None} if automatic_on else None
         ),
-        "payment_method_options": {"card": _card_options(params.get("payment_method_options"))},
+        "payment_method_options": _options(types or ["card"], params.get("payment_method_options")),
         "payment_method_types": types or ["card"],
         "single_use_mandate": None,
         "status": "requires_confirmation" if payment_method else "requires_payment_method",
         "usage": params.get("usage") or "off_session",
     }
+    if payment_method is not None:
+        _check_type(intent, payment_method, in_error=False)
     ctx.insert(intent)
     ctx.emit("setup_intent.created", intent)
     if params.get("confirm"):
-        return _confirm(ctx, intent, payment_method, params.get("return_url"))
+        return _confirm(
+            ctx, intent, payment_method, params.get("return_url"), params.get("mandate_data")
+        )
     return intent
 
 
@@ -273,23 +312,24 @@ def update(ctx: RequestContext, params: dict[str, Any], intent: str) -> dict[str
         if customer_id:
             ctx.load("customer", customer_id, param="customer", in_path=False)
         obj["customer"] = customer_id
-    if params.get("payment_method"):
-        payment_method = _payment_method_for(
-            ctx, obj, params["payment_method"], obj["customer"], in_error=True
-        )
-        obj["payment_method"] = payment_method["id"]
-    elif params.get("payment_method") == "":
-        obj["payment_method"] = None
     if types is not None:
         obj["payment_method_types"] = types
         obj["automatic_payment_methods"] = None
         obj["payment_method_configuration_details"] = None
-    if "payment_method_options" in params:
-        obj["payment_method_options"] = {
-            "card": _card_options(
-                params["payment_method_options"], obj["payment_method_options"].get("card")
-            )
-        }
+    if params.get("payment_method"):
+        payment_method = _payment_method_for(
+            ctx, obj, params["payment_method"], obj["customer"], in_error=True
+        )
+        _check_type(obj, payment_method)
+        obj["payment_method"] = payment_method["id"]
+    elif params.get("payment_method") == "":
+        obj["payment_method"] = None
+    if "payment_method_options" in params or types is not None:
+        obj["payment_method_options"] = _options(
+            obj["payment_method_types"],
+            params.get("payment_method_options"),
+            obj["payment_method_options"],
+        )
     if "description" in params:
         obj["description"] = params["description"] or None
     if "metadata" in params:
@@ -352,13 +392,14 @@ def confirm(ctx: RequestContext, params: dict[str, Any], intent: str) -> dict[st
             "can either update the SetupIntent with a payment method and then confirm it "
             "again, or confirm it again directly with a payment method or ConfirmationToken.",
         )
+    _check_type(obj, payment_method)
     if params.get("payment_method_options"):
-        obj["payment_method_options"] = {
-            "card": _card_options(
-                params["payment_method_options"], obj["payment_method_options"].get("card")
-            )
-        }
-    return _confirm(ctx, obj, payment_method, params.get("return_url"))
+        obj["payment_method_options"] = _options(
+            obj["payment_method_types"],
+            params["payment_method_options"],
+            obj["payment_method_options"],
+        )
+    return _confirm(ctx, obj, payment_method, params.get("return_url"), params.get("mandate_data"))
 
 
 def _confirm(
@@ -366,6 +407,7 @@ def _confirm(
     intent: dict[str, Any],
     payment_method: dict[str, Any] | None,
     return_url: str | None,
+    mandate_data: Any = None,
 ) -> dict[str, Any]:
     if payment_method is None:  # `confirm=true` on create without a PaymentMethod
         error = _state_error(
@@ -378,6 +420,9 @@ def _confirm(
         raise error
     intent["payment_method"] = payment_method["id"]
     intent["next_action"] = None
+    if payment_method["type"] == payment_methods.sepa_debit.TYPE:
+        intent["mandate"] = mandates.create(ctx, payment_method, mandate_data)["id"]
+        return _succeed(ctx, intent, payment_method)
     card = payment_methods.card_of(payment_method)
     payment_methods.mark_checked(payment_method)
     ctx.save(payment_method)

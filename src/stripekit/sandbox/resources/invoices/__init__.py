@@ -14,8 +14,9 @@ For the subscriptions code (the billing cycle), the entry points are exported he
 `create_invoice`, `finalize`, `attempt_payment`, `mark_paid`, `compute_totals`,
 `allocate_discounts`, `discount_is_active`, `subscription_line`,
 `pending_items`, `new_item`, `price_amount`, `listen` (hear of an invoice's fate),
-`provide_previews` (answer subscription previews) and `payment_intent_succeeded` (the
-hook the payments code calls when a PaymentIntent succeeds).
+`provide_previews` (answer subscription previews), `payment_intent_succeeded` and
+`payment_intent_failed` (the hooks the payments code calls when a PaymentIntent succeeds,
+or an invoice's debit fails).
 """
 
 from collections.abc import Callable
@@ -28,7 +29,12 @@ from .discounts import is_active as discount_is_active
 from .items import new_item, pending_items, subscription_line
 from .lifecycle import create_invoice, finalize
 from .model import INCLUDABLE, present
-from .payment import attempt_payment, mark_paid, payment_intent_succeeded
+from .payment import (
+    attempt_payment,
+    mark_paid,
+    payment_intent_failed,
+    payment_intent_succeeded,
+)
 from .totals import compute as compute_totals
 from .totals import price_amount
 
@@ -55,6 +61,7 @@ __all__ = [
     "listen",
     "mark_paid",
     "new_item",
+    "payment_intent_failed",
     "payment_intent_succeeded",
     "pending_items",
     "present",

@@ -9,7 +9,14 @@ so the charge, its balance transaction and the events are the ones any payment m
         `invoice.payment_failed`, the card's 402 for a caller), or waiting for 3-D Secure
         (`invoice.payment_action_required`).
     payment_intent_succeeded: a PaymentIntent attached to an invoice succeeded elsewhere
-        (Stripe.js with `confirmation_secret`, the 3-D Secure page): the invoice is paid.
+        (Stripe.js with `confirmation_secret`, the 3-D Secure page, a settled SEPA debit):
+        the invoice is paid.
+    payment_intent_failed: an invoice's SEPA debit failed when it settled: the invoice
+        records the failed attempt as a declined card's (retry, `invoice.payment_failed`).
+
+A SEPA Direct Debit leaves the invoice `open` while its PaymentIntent is `processing`; the
+debit settles on sandbox time (the customer's test clock when it has one). Debits are in
+euros: another currency is refused before anything is tried.
     mark_paid: paid by a PaymentIntent, out of band, or because nothing was due.
 
 `attempt_count` counts the first attempt, whoever made it, and then only automatic
@@ -24,6 +31,7 @@ from typing import Any
 from ...framework.context import RequestContext
 from ...framework.errors import CardError, InvalidRequestError, ResourceMissing, StripeError
 from .. import customer_balance, payment_methods, sources
+from ..payment_intents import handlers as intent_handlers
 from ..payment_intents import intents
 from . import common, model
 
@@ -259,6 +267,63 @@ def payment_intent_succeeded(ctx: RequestContext, intent: dict[str, Any]) -> Non
     mark_paid(ctx, invoice, intent=intent)
 
 
+def payment_intent_failed(ctx: RequestContext, intent: dict[str, Any]) -> None:
+    """An invoice's debit failed after its attempt returned: the invoice records the
+    failure as that attempt would have (its retry schedule, `invoice.payment_failed`)."""
+    ref = ctx.find(INTENT_INDEX, intent["id"])
+    payment = payment_for_intent(ctx, intent["id"])
+    if ref is None or payment is None or payment["status"] != "open":
+        return
+    invoice = ctx.find("invoice", payment["invoice"])
+    if invoice is None or invoice.get("deleted") or invoice["status"] not in _PAYABLE:
+        return
+    attempt = ref.get("pending_attempt") or {}
+    _failed(
+        ctx,
+        invoice,
+        automatic=bool(attempt.get("automatic")),
+        first=bool(attempt.get("first")),
+    )
+
+
+def _await_debit(
+    ctx: RequestContext,
+    invoice: dict[str, Any],
+    intent: dict[str, Any],
+    *,
+    automatic: bool,
+    first: bool,
+) -> None:
+    """The debit is submitted: the invoice stays open until it settles, remembering how
+    this attempt was made for `payment_intent_failed`."""
+    ref = ctx.find(INTENT_INDEX, intent["id"])
+    if ref is not None:
+        ref["pending_attempt"] = {"automatic": automatic, "first": first}
+        ctx.save(ref)
+    sync_payments(ctx, invoice)
+    ctx.save(invoice)
+
+
+def _debit_currency_error(invoice: dict[str, Any], chosen: dict[str, Any]) -> StripeError | None:
+    """A SEPA debit pays euros only: Stripe's currency refusal for anything else."""
+    try:
+        intent_handlers.check_currency(invoice["currency"], [chosen.get("type") or "card"])
+    except StripeError as exc:
+        return exc
+    return None
+
+
+def _accept_type(intent: dict[str, Any], invoice: dict[str, Any], kind: str) -> None:
+    """An invoice whose payment settings name no types takes what its customer pays
+    with: its PaymentIntent accepts that PaymentMethod's type."""
+    settings = invoice.get("payment_settings") or {}
+    if settings.get("payment_method_types") or kind in intent["payment_method_types"]:
+        return
+    intent["payment_method_types"] = [*intent["payment_method_types"], kind]
+    if kind == "sepa_debit":
+        intent["payment_method_options"]["sepa_debit"] = {}
+
+
 def reconcile(ctx: RequestContext, invoice: dict[str, Any]) -> None:
     """Take payments made outside the invoice's own calls (its PaymentIntent confirmed
     with `confirmation_secret`, or through the 3-D Secure page) before acting on it, in
@@ -436,7 +501,14 @@ def attempt_payment(
         return invoice
     payment_methods.ensure_reusable(ctx, chosen)
     intents.check_owner(intent, chosen)
+    refused = _debit_currency_error(invoice, chosen)
+    if refused is not None and not automatic:
+        raise refused
     first = _count_attempt(invoice, automatic)
+    if refused is not None:
+        _failed(ctx, invoice, automatic=automatic, first=first)
+        return invoice
+    _accept_type(intent, invoice, chosen.get("type") or "card")
     # Stored before charging: a success reaches the invoice through the payments code's
     # hook (`payment_intent_succeeded`), which reads the stored invoice.
     ctx.save(invoice)
@@ -461,6 +533,9 @@ def attempt_payment(
         return invoice
     if intent["status"] == "succeeded":
         mark_paid(ctx, invoice, intent=intent)
+        return invoice
+    if intent["status"] == "processing":
+        _await_debit(ctx, invoice, intent, automatic=automatic, first=first)
         return invoice
     # 3-D Secure: the customer must authenticate (only on-session attempts get here).
     sync_payments(ctx, invoice)

@@ -10,9 +10,15 @@
                      (payment_intent.payment_failed)
 
 Stripe's test IBANs settle at once (the timer is due straight away and runs before the
-next request) or "after at least three minutes" of sandbox time. A Checkout Session paid
-by the debit hears the outcome (`checkout.session.async_payment_*`). No Mandate object is
-made: the charge's `sepa_debit.mandate` is null, which Stripe's schema allows.
+next request) or "after at least three minutes" of sandbox time — the test clock's time
+when the intent's customer lives on one (an invoice's debit settles as its clock moves).
+A Checkout Session paid by the debit hears the outcome (`checkout.session.async_payment_*`),
+an invoice paid by it is paid or records the failed payment.
+
+The charge names the debit's Mandate (`sepa_debit.mandate`): the one the `mandate`
+parameter names, a new one when the confirmation brings `mandate_data` or
+`setup_future_usage`, else the PaymentMethod's multi-use mandate from an earlier set up
+(null when it has none).
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from ...framework.testcards import (
     SEPA_FAILURE_MESSAGES,
     TestIban,
 )
-from .. import payment_methods
+from .. import mandates, payment_methods
+from ..test_clocks import now_for
 from . import charging
 
 SETTLE_TIMER = "payment_intent.settle_debit"
@@ -57,8 +64,29 @@ def _outcome(failure_code: str | None) -> dict[str, Any]:
     }
 
 
+def _mandate(
+    ctx: RequestContext,
+    intent: dict[str, Any],
+    payment_method: dict[str, Any],
+    mandate_data: Any,
+    mandate_id: str | None,
+) -> dict[str, Any] | None:
+    """The mandate this debit is made under (see the module's docstring)."""
+    if mandate_id:
+        return mandates.load_for(ctx, mandate_id, payment_method["id"])
+    if intent["setup_future_usage"]:
+        return mandates.create(ctx, payment_method, mandate_data)
+    if mandate_data:
+        single = (intent["amount"], intent["currency"])
+        return mandates.create(ctx, payment_method, mandate_data, single_use=single)
+    return mandates.reusable_for(ctx, payment_method["id"])
+
+
 def _pending_charge(
-    ctx: RequestContext, intent: dict[str, Any], payment_method: dict[str, Any]
+    ctx: RequestContext,
+    intent: dict[str, Any],
+    payment_method: dict[str, Any],
+    mandate: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """A card charge's shape, as a debit shows it: pending, captured, not yet paid."""
     charge = charging.authorize(
@@ -93,7 +121,7 @@ def _pending_charge(
                 "country": account["country"],
                 "fingerprint": account["fingerprint"],
                 "last4": account["last4"],
-                "mandate": None,
+                "mandate": mandate["id"] if mandate else None,
             },
             "type": "sepa_debit",
         },
@@ -104,15 +132,28 @@ def _pending_charge(
     return charge
 
 
-def start(ctx: RequestContext, intent: dict[str, Any], payment_method: dict[str, Any]) -> None:
+def start(
+    ctx: RequestContext,
+    intent: dict[str, Any],
+    payment_method: dict[str, Any],
+    *,
+    mandate_data: Any = None,
+    mandate_id: str | None = None,
+) -> None:
     """Submit the debit: the intent waits in `processing` until the bank answers."""
-    charge = _pending_charge(ctx, intent, payment_method)
+    mandate = _mandate(ctx, intent, payment_method, mandate_data, mandate_id)
+    charge = _pending_charge(ctx, intent, payment_method, mandate)
     intent.update(latest_charge=charge["id"], next_action=None, status="processing")
     ctx.save(intent)
     ctx.emit("payment_intent.processing", intent)
     account = payment_methods.sepa_debit.bank_account_of(payment_method)
     delay = SEPA_DELAY_SECONDS if account.delayed else 0
-    ctx.schedule(ctx.now + delay, SETTLE_TIMER, intent["id"])
+    customer = ctx.find("customer", intent["customer"] or "") or {}
+    clock = customer.get("test_clock")
+    if clock:
+        ctx.schedule(now_for(ctx, clock) + delay, SETTLE_TIMER, intent["id"], clock=clock)
+    else:
+        ctx.schedule(ctx.now + delay, SETTLE_TIMER, intent["id"])
 
 
 def settle(ctx: RequestContext, intent_id: str) -> None:
@@ -124,13 +165,17 @@ def settle(ctx: RequestContext, intent_id: str) -> None:
     if charge is None:
         return
     account = payment_methods.sepa_debit.bank_account_of(charge["payment_method_details"])
-    if account.outcome == SEPA_FAIL:
-        _failed(ctx, intent, charge, account)
-    else:
-        _succeeded(ctx, intent, charge)
-    # Checkout builds on payment intents, not the other way round: imported here.
+    # Checkout and invoices build on payment intents, not the other way round: imported
+    # here.
+    from .. import invoices
     from ..checkout_sessions import completion
 
+    if account.outcome == SEPA_FAIL:
+        _failed(ctx, intent, charge, account)
+        invoices.payment_intent_failed(ctx, intent)
+    else:
+        _succeeded(ctx, intent, charge)
+        invoices.payment_intent_succeeded(ctx, intent)
     completion.debit_settled(ctx, intent)
 
 

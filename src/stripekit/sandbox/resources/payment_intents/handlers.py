@@ -35,7 +35,13 @@ PAYMENT_FIELDS = (
     "statement_descriptor_suffix",
 )
 FREE_FIELDS = ("description", "receipt_email", "transfer_group")
-_CONFIRM_ONLY = ("off_session", "return_url", "error_on_requires_action", "mandate_data")
+_CONFIRM_ONLY = (
+    "off_session",
+    "return_url",
+    "error_on_requires_action",
+    "mandate_data",
+    "mandate",
+)
 
 
 def _known_types() -> frozenset[str]:
@@ -91,7 +97,7 @@ def _types(params: dict[str, Any]) -> list[str] | None:
 SINGLE_CURRENCY_TYPES = {"sepa_debit": "eur"}
 
 
-def _check_currency(currency: str, types: list[str] | None) -> None:
+def check_currency(currency: str, types: list[str] | None) -> None:
     for kind in types or ():
         only = SINGLE_CURRENCY_TYPES.get(kind)
         if only is not None and currency != only:
@@ -158,7 +164,7 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("customer"):
         customer = ctx.load("customer", params["customer"], param="customer", in_path=False)["id"]
     types = _types(params)
-    _check_currency(currency, types)
+    check_currency(currency, types)
     payment_method = _payment_method(ctx, params)
     intent = intents.new_intent(
         ctx,
@@ -221,7 +227,7 @@ def _update(ctx: RequestContext, obj: dict[str, Any], params: dict[str, Any]) ->
         check_amount(amount, obj["currency"])
         obj["amount"] = amount
     if "currency" in params or "payment_method_types" in params:
-        _check_currency(obj["currency"], _types(params) or obj["payment_method_types"])
+        check_currency(obj["currency"], _types(params) or obj["payment_method_types"])
     if "customer" in params:
         obj["customer"] = (
             ctx.load("customer", params["customer"], param="customer", in_path=False)["id"]
@@ -340,6 +346,8 @@ def _confirm(
         off_session=_off_session(params),
         error_on_requires_action=params.get("error_on_requires_action") is True,
         return_url=params.get("return_url") or None,
+        mandate_data=params.get("mandate_data") or None,
+        mandate=params.get("mandate") or None,
     )
 
 

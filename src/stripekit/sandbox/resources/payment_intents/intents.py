@@ -266,12 +266,14 @@ def attempt(
     off_session: bool = False,
     error_on_requires_action: bool = False,
     return_url: str | None = None,
+    mandate_data: Any = None,
+    mandate: str | None = None,
 ) -> None:
     """Confirm `intent` with `payment_method`: ask for 3-D Secure, or charge the card,
-    or submit the SEPA debit (which settles later)."""
+    or submit the SEPA debit (which settles later, under its mandate)."""
     intent.update(payment_method=payment_method["id"], last_payment_error=None, next_action=None)
     if payment_method["type"] == payment_methods.sepa_debit.TYPE:
-        debits.start(ctx, intent, payment_method)
+        debits.start(ctx, intent, payment_method, mandate_data=mandate_data, mandate_id=mandate)
         _save_for_later(ctx, intent, payment_method)
         return
     if needs_authentication(ctx, intent, payment_method):
