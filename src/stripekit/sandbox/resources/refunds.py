@@ -18,7 +18,7 @@ from typing import Any
 from ..framework import ledger, metadata, updates
 from ..framework.context import RequestContext
 from ..framework.errors import InvalidRequestError, ResourceMissing
-from ..framework.listing import list_objects
+from ..framework.listing import embed, list_objects
 from ..framework.routing import Route
 from ..framework.testcards import REFUND_FAIL
 from ..store import Filter
@@ -29,7 +29,6 @@ from .payment_intents.money import format_amount
 FAIL_TIMER = "refund.fail"
 FAIL_DELAY = 60  # seconds of sandbox time before a refundFail card's refund fails
 FAILURE_REASON = "expired_or_canceled_card"
-EMBEDDED = 10  # refunds a charge shows in its `refunds` list
 
 
 def _refund_object(
@@ -81,21 +80,6 @@ def _destination(charge: dict[str, Any], *, reversal: bool) -> dict[str, Any]:
     return {"card": card, "type": "card"}
 
 
-def _embed(charge: dict[str, Any], refund: dict[str, Any], *, new: bool = False) -> None:
-    """Show a new or changed refund in the charge's `refunds` list (newest first; a
-    changed refund too old to be shown there changes nothing)."""
-    listing = charge["refunds"]
-    if not new:
-        for i, shown in enumerate(listing["data"]):
-            if shown["id"] == refund["id"]:
-                listing["data"][i] = refund
-        return
-    listing["data"].insert(0, refund)
-    listing["total_count"] = listing.get("total_count", 0) + 1
-    del listing["data"][EMBEDDED:]
-    listing["has_more"] = listing["total_count"] > len(listing["data"])
-
-
 def _add_to_charge(
     ctx: RequestContext, charge: dict[str, Any], refund: dict[str, Any]
 ) -> dict[str, Any]:
@@ -106,7 +90,7 @@ def _add_to_charge(
     if refunded != charge["refunded"]:
         previous["refunded"] = charge["refunded"]
         charge["refunded"] = refunded
-    _embed(charge, refund, new=True)
+    embed(charge["refunds"], refund, new=True)
     ctx.save(charge)
     return previous
 
@@ -275,7 +259,7 @@ def _update(ctx: RequestContext, obj: dict[str, Any], params: dict[str, Any]) ->
 def _show_on_charge(ctx: RequestContext, refund: dict[str, Any]) -> None:
     charge = ctx.find("charge", refund["charge"])
     if charge is not None:
-        _embed(charge, refund)
+        embed(charge["refunds"], refund)
         ctx.save(charge)
 
 
@@ -364,7 +348,7 @@ def fail(ctx: RequestContext, refund_id: str) -> None:
         # The money is back: the charge counts the refund no more.
         charge["amount_refunded"] = max(charge["amount_refunded"] - refund["amount"], 0)
         charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"] > 0
-        _embed(charge, refund)
+        embed(charge["refunds"], refund)
         ctx.save(charge)
     ctx.emit("refund.updated", refund, previous)
     ctx.emit("refund.failed", refund)

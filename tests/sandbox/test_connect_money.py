@@ -1,0 +1,197 @@
+"""Connect's money coming back: transfer reversals, application fee refunds, and refunds
+of destination and direct charges that reverse the transfer or refund the fee. Each test
+asserts both accounts' balances to the cent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import stripe
+
+from conftest import assert_stripe_error
+
+CARD_FEE_10000 = 320  # Stripe's 2.9% + 30 on 100.00
+
+
+def _connected(client: stripe.StripeClient) -> stripe.Account:
+    return client.v1.accounts.create(
+        params={
+            "type": "custom",
+            "capabilities": {
+                "card_payments": {"requested": True},
+                "transfers": {"requested": True},
+            },
+        }
+    )
+
+
+def _as(account: str) -> dict[str, Any]:
+    return {"stripe_account": account}
+
+
+def _available(client: stripe.StripeClient, account: str | None = None) -> int:
+    balance = client.v1.balance.retrieve(options=_as(account) if account else None)
+    return sum(b.amount for b in balance.available if b.currency == "usd")
+
+
+def _pay(client: stripe.StripeClient, amount: int, **params: Any) -> stripe.PaymentIntent:
+    return client.v1.payment_intents.create(
+        params={
+            "amount": amount,
+            "currency": "usd",
+            "payment_method": "pm_card_bypassPending",
+            "payment_method_types": ["card"],
+            "confirm": True,
+            **params,
+        }
+    )
+
+
+def _types(client: stripe.StripeClient, account: str | None = None) -> list[str]:
+    return [e.type for e in client.v1.events.list(options=_as(account) if account else None)]
+
+
+# -- transfer reversals -----------------------------------------------------------------------
+
+
+def test_partial_then_full_reversal(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    _pay(client, 10_000)
+    transfer = client.v1.transfers.create(
+        params={"amount": 4_000, "currency": "usd", "destination": account.id}
+    )
+    assert (_available(client), _available(client, account.id)) == (5_680, 4_000)
+
+    first = client.v1.transfers.reversals.create(
+        transfer.id, params={"amount": 1_500, "metadata": {"why": "partial"}}
+    )
+    assert first.id.startswith("trr_") and first.object == "transfer_reversal"
+    assert (first.amount, first.transfer, first.currency) == (1_500, transfer.id, "usd")
+    assert first.metadata.to_dict() == {"why": "partial"}
+    assert (_available(client), _available(client, account.id)) == (7_180, 2_500)
+    txn = client.v1.balance_transactions.retrieve(first.balance_transaction)
+    assert (txn.type, txn.amount, txn.net, txn.reporting_category, txn.source) == (
+        "transfer_refund",
+        1_500,
+        1_500,
+        "transfer_reversal",
+        first.id,
+    )
+    payment_refund = client.v1.refunds.retrieve(
+        first.destination_payment_refund, options=_as(account.id)
+    )
+    assert payment_refund.amount == 1_500
+    assert payment_refund.charge == transfer.destination_payment
+    assert payment_refund.source_transfer_reversal == first.id
+    their_txn = client.v1.balance_transactions.retrieve(
+        payment_refund.balance_transaction, options=_as(account.id)
+    )
+    assert (their_txn.type, their_txn.amount) == ("payment_refund", -1_500)
+    seen = client.v1.transfers.retrieve(transfer.id)
+    assert (seen.amount_reversed, seen.reversed) == (1_500, False)
+    assert [r.id for r in seen.reversals.data] == [first.id]
+    assert _types(client)[:2] == ["transfer.updated", "transfer.reversed"]
+    updated_event = client.v1.events.list(params={"type": "transfer.updated"}).data[0]
+    assert updated_event.data.previous_attributes.amount_reversed == 0
+
+    rest = client.v1.transfers.reversals.create(transfer.id)  # the remaining amount
+    assert rest.amount == 2_500
+    assert (_available(client), _available(client, account.id)) == (9_680, 0)
+    seen = client.v1.transfers.retrieve(transfer.id)
+    assert (seen.amount_reversed, seen.reversed) == (4_000, True)
+    payment = client.v1.charges.retrieve(transfer.destination_payment, options=_as(account.id))
+    assert (payment.amount_refunded, payment.refunded) == (4_000, True)
+    assert "charge.refunded" in _types(client, account.id)
+
+    listed = client.v1.transfers.reversals.list(transfer.id)
+    assert [r.id for r in listed.data] == [rest.id, first.id]
+    assert client.v1.transfers.reversals.retrieve(transfer.id, first.id).amount == 1_500
+    changed = client.v1.transfers.reversals.update(
+        transfer.id, first.id, params={"metadata": {"why": "", "note": "x"}}
+    )
+    assert changed.metadata.to_dict() == {"note": "x"}
+    shown = client.v1.transfers.retrieve(transfer.id).reversals.data
+    assert [r.metadata.to_dict() for r in shown] == [{}, {"note": "x"}]
+    assert _types(client)[0] == "transfer.updated"
+
+
+def test_reversal_refusals_change_nothing(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    _pay(client, 10_000)
+    transfer = client.v1.transfers.create(
+        params={"amount": 3_000, "currency": "usd", "destination": account.id}
+    )
+    with pytest.raises(stripe.InvalidRequestError) as too_much:
+        client.v1.transfers.reversals.create(transfer.id, params={"amount": 3_001})
+    assert_stripe_error(too_much.value, status=400, param="amount")
+    with pytest.raises(stripe.InvalidRequestError) as missing:
+        client.v1.transfers.reversals.create("tr_missing")
+    assert_stripe_error(missing.value, status=404, code="resource_missing", param="id")
+    with pytest.raises(stripe.InvalidRequestError) as no_reversal:
+        client.v1.transfers.reversals.retrieve(transfer.id, "trr_missing")
+    assert_stripe_error(
+        no_reversal.value,
+        status=404,
+        code="resource_missing",
+        param="id",
+        message="No such transfer reversal: 'trr_missing'",
+    )
+    # The destination pays out most of what it got: a transfer made on its own can be
+    # reversed only as far as the destination's balance covers.
+    client.v1.payouts.create(params={"amount": 2_000, "currency": "usd"}, options=_as(account.id))
+    with pytest.raises(stripe.InvalidRequestError) as broke:
+        client.v1.transfers.reversals.create(transfer.id)
+    assert_stripe_error(broke.value, status=400, code="balance_insufficient")
+    assert client.v1.transfers.reversals.list(transfer.id).data == []
+    seen = client.v1.transfers.retrieve(transfer.id)
+    assert (seen.amount_reversed, seen.reversed) == (0, False)
+    assert (_available(client), _available(client, account.id)) == (6_680, 1_000)
+    client.v1.transfers.reversals.create(transfer.id, params={"amount": 1_000})
+    assert (_available(client), _available(client, account.id)) == (7_680, 0)
+
+
+def test_reversing_a_destination_charge_transfer_refunds_the_fee(
+    client: stripe.StripeClient,
+) -> None:
+    account = _connected(client)
+    intent = _pay(
+        client, 10_000, application_fee_amount=1_000, transfer_data={"destination": account.id}
+    )
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    platform, theirs = 10_000 - CARD_FEE_10000 - 10_000 + 1_000, 10_000 - 1_000
+    assert (_available(client), _available(client, account.id)) == (platform, theirs)
+    # The destination pays out everything: a destination charge's transfer can still be
+    # reversed, its balance going negative.
+    client.v1.payouts.create(params={"amount": theirs, "currency": "usd"}, options=_as(account.id))
+
+    quarter = client.v1.transfers.reversals.create(
+        charge.transfer, params={"amount": 2_500, "refund_application_fee": True}
+    )
+    assert quarter.amount == 2_500
+    fee = client.v1.application_fees.retrieve(charge.application_fee)
+    assert (fee.amount_refunded, fee.refunded) == (250, False)
+    [fee_refund] = fee.refunds.data
+    assert (fee_refund.object, fee_refund.amount, fee_refund.fee) == ("fee_refund", 250, fee.id)
+    assert (_available(client), _available(client, account.id)) == (
+        platform + 2_500 - 250,
+        -2_500 + 250,
+    )
+    platform_txn = client.v1.balance_transactions.retrieve(fee_refund.balance_transaction)
+    assert (platform_txn.type, platform_txn.amount) == ("application_fee_refund", -250)
+    adjustment = client.v1.balance_transactions.list(options=_as(account.id)).data[0]
+    assert (adjustment.type, adjustment.amount, adjustment.reporting_category) == (
+        "adjustment",
+        250,
+        "fee",
+    )
+    assert "application_fee.refunded" in _types(client)
+
+    client.v1.transfers.reversals.create(charge.transfer, params={"refund_application_fee": True})
+    fee = client.v1.application_fees.retrieve(charge.application_fee)
+    assert (fee.amount_refunded, fee.refunded) == (1_000, True)
+    # Both sides are back where they were before the transfer and its fee.
+    assert (_available(client), _available(client, account.id)) == (
+        10_000 - CARD_FEE_10000,
+        -theirs,
+    )
