@@ -195,3 +195,99 @@ def test_reversing_a_destination_charge_transfer_refunds_the_fee(
         10_000 - CARD_FEE_10000,
         -theirs,
     )
+
+
+# -- application fee refunds ------------------------------------------------------------------
+
+
+def _direct_charge_with_fee(client: stripe.StripeClient, account: str, fee: int) -> str:
+    """A connected account's own charge of 100.00 paying the platform `fee`: the fee id."""
+    intent = client.v1.payment_intents.create(
+        params={
+            "amount": 10_000,
+            "currency": "usd",
+            "payment_method": "pm_card_bypassPending",
+            "payment_method_types": ["card"],
+            "confirm": True,
+            "application_fee_amount": fee,
+        },
+        options=_as(account),
+    )
+    charge = client.v1.charges.retrieve(intent.latest_charge, options=_as(account))
+    return str(charge.application_fee)
+
+
+def test_application_fee_refunds(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    fee_id = _direct_charge_with_fee(client, account.id, 800)
+    theirs = 10_000 - CARD_FEE_10000 - 800
+    assert (_available(client), _available(client, account.id)) == (800, theirs)
+
+    first = client.v1.application_fees.refunds.create(
+        fee_id, params={"amount": 300, "metadata": {"reason": "goodwill"}}
+    )
+    assert first.id.startswith("fr_")
+    assert (first.amount, first.fee, first.currency) == (300, fee_id, "usd")
+    assert (_available(client), _available(client, account.id)) == (500, theirs + 300)
+    fee = client.v1.application_fees.retrieve(fee_id)
+    assert (fee.amount_refunded, fee.refunded) == (300, False)
+    event = client.v1.events.list(params={"type": "application_fee.refunded"}).data[0]
+    assert event.data.object.id == fee_id
+    assert event.data.previous_attributes.amount_refunded == 0
+
+    changed = client.v1.application_fees.refunds.update(
+        fee_id, first.id, params={"metadata": {"ticket": "9"}}
+    )
+    assert changed.metadata.to_dict() == {"reason": "goodwill", "ticket": "9"}
+    assert client.v1.application_fees.retrieve(fee_id).refunds.data[0].metadata.ticket == "9"
+    updated = client.v1.events.list(params={"type": "application_fee.refund.updated"}).data[0]
+    assert updated.data.object.id == first.id
+    assert updated.data.previous_attributes.metadata.to_dict() == {"ticket": None}
+
+    rest = client.v1.application_fees.refunds.create(fee_id)
+    assert rest.amount == 500
+    assert (_available(client), _available(client, account.id)) == (0, theirs + 800)
+    listed = client.v1.application_fees.refunds.list(fee_id)
+    assert [r.id for r in listed.data] == [rest.id, first.id]
+    assert client.v1.application_fees.refunds.retrieve(fee_id, first.id).amount == 300
+    fee = client.v1.application_fees.retrieve(fee_id)
+    assert (fee.amount_refunded, fee.refunded) == (800, True)
+
+
+def test_legacy_fee_refund_answers_the_fee(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    fee_id = _direct_charge_with_fee(client, account.id, 400)
+    response = client.raw_request("post", f"/v1/application_fees/{fee_id}/refund", amount=150)
+    fee = client.deserialize(response, api_mode="V1")
+    assert (fee.object, fee.id, fee.amount_refunded) == ("application_fee", fee_id, 150)
+    assert _available(client) == 250
+
+
+def test_fee_refund_refusals_change_nothing(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    fee_id = _direct_charge_with_fee(client, account.id, 500)
+    with pytest.raises(stripe.InvalidRequestError) as too_much:
+        client.v1.application_fees.refunds.create(fee_id, params={"amount": 501})
+    assert_stripe_error(too_much.value, status=400, param="amount")
+    with pytest.raises(stripe.InvalidRequestError) as missing:
+        client.v1.application_fees.refunds.create("fee_missing")
+    assert_stripe_error(
+        missing.value,
+        status=404,
+        code="resource_missing",
+        param="id",
+        message="No such application fee: 'fee_missing'",
+    )
+    with pytest.raises(stripe.InvalidRequestError) as no_refund:
+        client.v1.application_fees.refunds.retrieve(fee_id, "fr_missing")
+    assert_stripe_error(no_refund.value, status=404, code="resource_missing", param="id")
+    assert client.v1.application_fees.refunds.list(fee_id).data == []
+    assert (_available(client), _available(client, account.id)) == (
+        500,
+        10_000 - CARD_FEE_10000 - 500,
+    )
+    client.v1.application_fees.refunds.create(fee_id)
+    with pytest.raises(stripe.InvalidRequestError) as again:
+        client.v1.application_fees.refunds.create(fee_id)
+    assert_stripe_error(again.value, status=400)
+    assert _available(client) == 0

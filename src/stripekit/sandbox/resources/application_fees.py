@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..framework import ledger
+from ..framework import ledger, metadata, updates
 from ..framework.context import RequestContext
-from ..framework.errors import InvalidRequestError
+from ..framework.errors import InvalidRequestError, ResourceMissing
 from ..framework.listing import embed, embedded_list, list_objects
 from ..framework.routing import Route
 from ..store import Filter
@@ -155,7 +155,65 @@ def list_(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return list_objects(ctx, OBJECT, params, "/v1/application_fees", filters, noun=NOUN)
 
 
+# -- fee refunds ----------------------------------------------------------------------------
+
+
+def _amount(params: dict[str, Any]) -> int | None:
+    given = params.get("amount")
+    return None if given in (None, "") else int(given)
+
+
+def create_refund(ctx: RequestContext, params: dict[str, Any], id: str) -> dict[str, Any]:
+    fee = ctx.load(OBJECT, id, noun=NOUN)
+    amount = refundable(fee, _amount(params))
+    return refund(ctx, fee, amount, metadata.merge(None, params.get("metadata") or {}))
+
+
+def refund_legacy(ctx: RequestContext, params: dict[str, Any], id: str) -> dict[str, Any]:
+    """`POST /v1/application_fees/{id}/refund`: refund, and answer with the fee."""
+    fee = ctx.load(OBJECT, id, noun=NOUN)
+    refund(ctx, fee, refundable(fee, _amount(params)))
+    return fee
+
+
+def list_refunds(ctx: RequestContext, params: dict[str, Any], id: str) -> dict[str, Any]:
+    ctx.load(OBJECT, id, noun=NOUN)
+    filters = (Filter(("fee",), "eq", id),)
+    return list_objects(ctx, REFUND, params, f"/v1/application_fees/{id}/refunds", filters)
+
+
+def _fee_refund(ctx: RequestContext, fee: str, id: str) -> dict[str, Any]:
+    ctx.load(OBJECT, fee, param="fee", noun=NOUN)
+    found = ctx.find(REFUND, id)
+    if found is None or found["fee"] != fee:
+        raise ResourceMissing("fee refund", id)
+    return found
+
+
+def retrieve_refund(
+    ctx: RequestContext, params: dict[str, Any], fee: str, id: str
+) -> dict[str, Any]:
+    return _fee_refund(ctx, fee, id)
+
+
+def update_refund(ctx: RequestContext, params: dict[str, Any], fee: str, id: str) -> dict[str, Any]:
+    fee_refund = _fee_refund(ctx, fee, id)
+    previous = updates.apply(fee_refund, params, ("metadata",))
+    if previous:
+        ctx.save(fee_refund)
+        parent = ctx.load(OBJECT, fee, param="fee", noun=NOUN)
+        embed(parent["refunds"], fee_refund)
+        ctx.save(parent)
+        ctx.emit("application_fee.refund.updated", fee_refund, previous)
+    return fee_refund
+
+
 ROUTES = [
     Route("GET", "/v1/application_fees", list_),
     Route("GET", "/v1/application_fees/{id}", retrieve),
+    Route("POST", "/v1/application_fees/{id}/refunds", create_refund),
+    Route("GET", "/v1/application_fees/{id}/refunds", list_refunds),
+    Route("POST", "/v1/application_fees/{id}/refund", refund_legacy),
+    Route("GET", "/v1/application_fees/{fee}/refunds/{id}", retrieve_refund),
+    Route("POST", "/v1/application_fees/{fee}/refunds/{id}", update_refund),
 ]
