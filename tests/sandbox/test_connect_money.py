@@ -291,3 +291,91 @@ def test_fee_refund_refusals_change_nothing(client: stripe.StripeClient) -> None
         client.v1.application_fees.refunds.create(fee_id)
     assert_stripe_error(again.value, status=400)
     assert _available(client) == 0
+
+
+# -- refunds of Connect charges ---------------------------------------------------------------
+
+
+def test_destination_charge_refund_reverses_transfer_and_fee(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    intent = _pay(
+        client, 10_000, application_fee_amount=1_000, transfer_data={"destination": account.id}
+    )
+    charge = client.v1.charges.retrieve(intent.latest_charge)
+    platform, theirs = 10_000 - CARD_FEE_10000 - 10_000 + 1_000, 9_000
+
+    refund = client.v1.refunds.create(
+        params={
+            "payment_intent": intent.id,
+            "amount": 4_000,
+            "reverse_transfer": True,
+            "refund_application_fee": True,
+        }
+    )
+    reversal = client.v1.transfers.reversals.retrieve(charge.transfer, refund.transfer_reversal)
+    assert (reversal.amount, reversal.source_refund) == (4_000, refund.id)
+    fee = client.v1.application_fees.retrieve(charge.application_fee)
+    assert fee.amount_refunded == 400
+    # Platform: pays 4000 to the customer, gets 4000 back from the transfer, gives 400
+    # of its fee back. Destination: 4000 taken back, 400 of the fee returned.
+    platform, theirs = platform - 4_000 + 4_000 - 400, theirs - 4_000 + 400
+    assert (_available(client), _available(client, account.id)) == (platform, theirs)
+
+    rest = client.v1.refunds.create(
+        params={
+            "payment_intent": intent.id,
+            "reverse_transfer": True,
+            "refund_application_fee": True,
+        }
+    )
+    assert rest.amount == 6_000
+    transfer = client.v1.transfers.retrieve(charge.transfer)
+    assert (transfer.amount_reversed, transfer.reversed) == (10_000, True)
+    fee = client.v1.application_fees.retrieve(charge.application_fee)
+    assert (fee.amount_refunded, fee.refunded) == (1_000, True)
+    assert (_available(client), _available(client, account.id)) == (-CARD_FEE_10000, 0)
+    types = _types(client)
+    assert {"charge.refunded", "transfer.reversed", "application_fee.refunded"} <= set(types)
+
+
+def test_plain_refund_of_a_destination_charge_is_the_platforms(
+    client: stripe.StripeClient,
+) -> None:
+    account = _connected(client)
+    intent = _pay(client, 3_000, transfer_data={"destination": account.id})
+    assert _available(client) == -117  # Stripe's fee on 30.00, the rest transferred
+    refund = client.v1.refunds.create(params={"payment_intent": intent.id})
+    assert refund.status == "succeeded" and refund.transfer_reversal is None
+    # The destination keeps what it got; the platform's balance goes negative.
+    assert (_available(client), _available(client, account.id)) == (-3_117, 3_000)
+    assert (
+        client.v1.transfers.retrieve(
+            client.v1.charges.retrieve(intent.latest_charge).transfer
+        ).amount_reversed
+        == 0
+    )
+
+
+def test_direct_charge_refund_gives_the_fee_back(client: stripe.StripeClient) -> None:
+    account = _connected(client)
+    fee_id = _direct_charge_with_fee(client, account.id, 1_000)
+    fee = client.v1.application_fees.retrieve(fee_id)
+    theirs = 10_000 - CARD_FEE_10000 - 1_000
+    client.v1.refunds.create(
+        params={"charge": fee.charge, "amount": 5_000, "refund_application_fee": True},
+        options=_as(account.id),
+    )
+    assert client.v1.application_fees.retrieve(fee_id).amount_refunded == 500
+    assert (_available(client), _available(client, account.id)) == (500, theirs - 5_000 + 500)
+
+
+def test_reverse_transfer_without_a_transfer_changes_nothing(
+    client: stripe.StripeClient,
+) -> None:
+    intent = _pay(client, 2_000)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.refunds.create(params={"payment_intent": intent.id, "reverse_transfer": True})
+    assert_stripe_error(exc.value, status=400, param="reverse_transfer")
+    assert client.v1.refunds.list().data == []
+    assert _available(client) == 2_000 - 88
+    assert client.v1.charges.retrieve(intent.latest_charge).amount_refunded == 0

@@ -89,15 +89,6 @@ def refundable(fee: dict[str, Any], amount: int | None) -> int:
     return amount
 
 
-def proportional(fee: dict[str, Any], part: int, whole: int, *, last: bool) -> int:
-    """The share of `fee` a refund or reversal of `part` out of `whole` gives back: what
-    is left of it when `last` (the whole is gone), else in proportion, rounded half up."""
-    remaining = fee["amount"] - fee["amount_refunded"]
-    if last:
-        return remaining
-    return min((fee["amount"] * part * 2 + whole) // (whole * 2), remaining)
-
-
 def refund(
     platform: RequestContext,
     fee: dict[str, Any],

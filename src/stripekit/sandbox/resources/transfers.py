@@ -451,7 +451,9 @@ def reverse(
     ctx.save(transfer)
     fee = _fee_of(ctx, transfer) if refund_application_fee else None
     if fee is not None and fee["amount_refunded"] < fee["amount"]:
-        share = application_fees.proportional(fee, amount, transfer["amount"], last=last)
+        share = ledger.proportional_share(
+            fee["amount"], fee["amount_refunded"], amount, transfer["amount"], last=last
+        )
         if share:
             application_fees.refund(ctx, fee, share)
     ctx.emit("transfer.reversed", transfer)
