@@ -440,16 +440,3 @@ def test_connect_endpoint_hears_connected_accounts_events() -> None:
         assert {d["status"] for d in deliveries} == {"succeeded"}
         connected_event = client.v1.events.list(options=_as(account.id)).data[0]
         assert connected_event.pending_webhooks == 0
-
-
-def test_refund_reversing_a_transfer_is_refused_clearly(client: stripe.StripeClient) -> None:
-    account = _connected(client)
-    intent = _pay(client, 3_000, transfer_data={"destination": account.id})
-    for name in ("reverse_transfer", "refund_application_fee"):
-        with pytest.raises(stripe.InvalidRequestError) as exc:
-            client.v1.refunds.create(params={"payment_intent": intent.id, name: True})
-        assert_stripe_error(exc.value, status=400, param=name)
-    assert client.v1.refunds.list().data == []
-    refund = client.v1.refunds.create(params={"payment_intent": intent.id})
-    assert refund.status == "succeeded"
-    assert _available(client, stripe_account=account.id) == 3_000

@@ -315,6 +315,18 @@ FIXTURES: dict[str, Fixture] = {
     "payout": lambda run: run.call(
         "create_payout", amount=1000, currency="usd", metadata={"funded_by": run.fixture("funds")}
     )["id"],
+    "account": lambda run: run.call(
+        "create_account",
+        type="custom",
+        capabilities={"card_payments": {"requested": True}, "transfers": {"requested": True}},
+    )["id"],
+    "transfer": lambda run: run.call(
+        "create_transfer",
+        amount=1000,
+        currency="usd",
+        destination=run.fixture("account"),
+        metadata={"funded_by": run.fixture("funds")},
+    )["id"],
     "evidence_path": _evidence_path,
     "file": lambda run: run.call(
         "create_file", file=run.fixture("evidence_path"), purpose="dispute_evidence"

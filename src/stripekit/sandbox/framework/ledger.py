@@ -47,6 +47,16 @@ def sepa_debit_fee(amount: int) -> int:
     return min((amount * SEPA_PERCENT_BP + 5000) // 10000, SEPA_FEE_CAP)
 
 
+def proportional_share(total: int, taken: int, part: int, whole: int, *, last: bool) -> int:
+    """What of `total` (of which `taken` is already taken back) goes with a refund or
+    reversal of `part` out of `whole`: all that is left when `last`, else in proportion,
+    rounded half up (Stripe documents the proportion, not its rounding)."""
+    remaining = total - taken
+    if last:
+        return remaining
+    return min((total * part * 2 + whole) // (whole * 2), remaining)
+
+
 def available_on(now: int, *, immediately: bool = False) -> int:
     """When captured funds become available: midnight UTC, two days on (or now)."""
     if immediately:

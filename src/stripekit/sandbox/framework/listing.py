@@ -9,6 +9,26 @@ from .context import RequestContext
 from .errors import InvalidRequestError, ResourceMissing
 
 LIST_PARAMS = ("limit", "starting_after", "ending_before", "created", "expand")
+EMBEDDED = 10  # children a parent shows in its embedded list (a charge's refunds ...)
+
+
+def embedded_list(url: str) -> dict[str, Any]:
+    """An empty list a parent object carries (a transfer's `reversals` ...)."""
+    return {"object": "list", "data": [], "has_more": False, "total_count": 0, "url": url}
+
+
+def embed(listing: dict[str, Any], child: dict[str, Any], *, new: bool = False) -> None:
+    """Show a new or changed child in its parent's embedded list (newest first, the
+    first `EMBEDDED`; a changed child too old to be shown there changes nothing)."""
+    if not new:
+        for i, shown in enumerate(listing["data"]):
+            if shown["id"] == child["id"]:
+                listing["data"][i] = child
+        return
+    listing["data"].insert(0, child)
+    listing["total_count"] = listing.get("total_count", 0) + 1
+    del listing["data"][EMBEDDED:]
+    listing["has_more"] = listing["total_count"] > len(listing["data"])
 
 
 def limit_of(params: dict[str, Any]) -> int:

@@ -13,23 +13,23 @@ no money (`release`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..framework import ledger, metadata, updates
 from ..framework.context import RequestContext
 from ..framework.errors import InvalidRequestError, ResourceMissing
-from ..framework.listing import list_objects
+from ..framework.listing import embed, list_objects
 from ..framework.routing import Route
 from ..framework.testcards import REFUND_FAIL
 from ..store import Filter
-from . import disputes, payment_methods
+from . import accounts, application_fees, disputes, payment_methods, transfers
 from .payment_intents.charging import public
 from .payment_intents.money import format_amount
 
 FAIL_TIMER = "refund.fail"
 FAIL_DELAY = 60  # seconds of sandbox time before a refundFail card's refund fails
 FAILURE_REASON = "expired_or_canceled_card"
-EMBEDDED = 10  # refunds a charge shows in its `refunds` list
 
 
 def _refund_object(
@@ -81,21 +81,6 @@ def _destination(charge: dict[str, Any], *, reversal: bool) -> dict[str, Any]:
     return {"card": card, "type": "card"}
 
 
-def _embed(charge: dict[str, Any], refund: dict[str, Any], *, new: bool = False) -> None:
-    """Show a new or changed refund in the charge's `refunds` list (newest first; a
-    changed refund too old to be shown there changes nothing)."""
-    listing = charge["refunds"]
-    if not new:
-        for i, shown in enumerate(listing["data"]):
-            if shown["id"] == refund["id"]:
-                listing["data"][i] = refund
-        return
-    listing["data"].insert(0, refund)
-    listing["total_count"] = listing.get("total_count", 0) + 1
-    del listing["data"][EMBEDDED:]
-    listing["has_more"] = listing["total_count"] > len(listing["data"])
-
-
 def _add_to_charge(
     ctx: RequestContext, charge: dict[str, Any], refund: dict[str, Any]
 ) -> dict[str, Any]:
@@ -106,7 +91,7 @@ def _add_to_charge(
     if refunded != charge["refunded"]:
         previous["refunded"] = charge["refunded"]
         charge["refunded"] = refunded
-    _embed(charge, refund, new=True)
+    embed(charge["refunds"], refund, new=True)
     ctx.save(charge)
     return previous
 
@@ -118,8 +103,10 @@ def refund_charge(
     *,
     reason: str | None = None,
     meta: dict[str, str] | None = None,
+    connect_side: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Refund `amount` of a captured charge (checked by `refundable_amount` first)."""
+    """Refund `amount` of a captured charge (checked by `refundable_amount` first);
+    `connect_side` (from `connect_terms`) reverses a transfer or refunds a fee with it."""
     refund = _refund_object(ctx, charge, amount, reason=reason, meta=meta or {}, reversal=False)
     txn = ledger.record(
         ctx,
@@ -130,6 +117,8 @@ def refund_charge(
         reporting_category="refund",
     )
     refund["balance_transaction"] = txn["id"]
+    if connect_side is not None:
+        connect_side(refund)
     ctx.insert(refund)
     previous = _add_to_charge(ctx, charge, refund)
     ctx.emit("refund.created", refund)
@@ -203,6 +192,49 @@ def refundable_amount(
     return amount
 
 
+def connect_terms(
+    ctx: RequestContext, charge: dict[str, Any], amount: int, params: dict[str, Any]
+) -> Callable[[dict[str, Any]], None] | None:
+    """A refund's `reverse_transfer` and `refund_application_fee`, checked: what the
+    refund does besides (reverse the destination charge's transfer, refund the fee, each
+    in proportion to the amount refunded), or None. Without them a destination charge's
+    refund is the platform's alone: its balance pays, going negative if it must, as
+    Stripe documents."""
+    last = charge["amount_refunded"] + amount >= charge["amount_captured"]
+    transfer = None
+    if params.get("reverse_transfer"):
+        transfer = ctx.find("transfer", charge.get("transfer") or "")
+        if transfer is None:
+            # Proposal: Stripe's wording for a charge with no transfer was not recorded.
+            raise InvalidRequestError(
+                f"Charge {charge['id']} has no transfer to reverse.", param="reverse_transfer"
+            )
+    fee, platform = None, ctx
+    if params.get("refund_application_fee") and charge.get("application_fee"):
+        # A direct charge's fee is the platform's; a destination charge's is the caller's.
+        owner = ctx.platform()
+        platform = accounts.acting_as(ctx, owner) if owner is not None else ctx
+        fee = platform.find(application_fees.OBJECT, charge["application_fee"])
+    whole = charge["amount_captured"]
+
+    def side(refund: dict[str, Any]) -> None:
+        if transfer is not None:
+            share = ledger.proportional_share(
+                transfer["amount"], transfer["amount_reversed"], amount, whole, last=last
+            )
+            if share > 0:
+                reversal = transfers.reverse(ctx, transfer, share, source_refund=refund["id"])
+                refund["transfer_reversal"] = reversal["id"]
+        if fee is not None:
+            share = ledger.proportional_share(
+                fee["amount"], fee["amount_refunded"], amount, whole, last=last
+            )
+            if share > 0:
+                application_fees.refund(platform, fee, share)
+
+    return side if transfer is not None or fee is not None else None
+
+
 def _charge_of(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     charge_id, intent_id = params.get("charge") or None, params.get("payment_intent") or None
     if charge_id is None and intent_id is None:
@@ -242,19 +274,17 @@ def _create_on(
             refund["metadata"] = meta
             ctx.save(refund)
         return refund
-    return refund_charge(ctx, charge, amount, reason=params.get("reason"), meta=meta)
+    return refund_charge(
+        ctx,
+        charge,
+        amount,
+        reason=params.get("reason"),
+        meta=meta,
+        connect_side=connect_terms(ctx, charge, amount, params),
+    )
 
 
 def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    for name in ("reverse_transfer", "refund_application_fee"):
-        if params.get(name):
-            # The sandbox's own refusal: reversing a destination charge's transfer or
-            # application fee is not built, and refunding without it would mislead.
-            raise InvalidRequestError(
-                f"The sandbox does not support `{name}` yet: refund without it (the "
-                "platform's balance pays the refund) or reverse the transfer on Stripe.",
-                param=name,
-            )
     return _create_on(ctx, _charge_of(ctx, params), params)
 
 
@@ -275,7 +305,7 @@ def _update(ctx: RequestContext, obj: dict[str, Any], params: dict[str, Any]) ->
 def _show_on_charge(ctx: RequestContext, refund: dict[str, Any]) -> None:
     charge = ctx.find("charge", refund["charge"])
     if charge is not None:
-        _embed(charge, refund)
+        embed(charge["refunds"], refund)
         ctx.save(charge)
 
 
@@ -364,7 +394,7 @@ def fail(ctx: RequestContext, refund_id: str) -> None:
         # The money is back: the charge counts the refund no more.
         charge["amount_refunded"] = max(charge["amount_refunded"] - refund["amount"], 0)
         charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"] > 0
-        _embed(charge, refund)
+        embed(charge["refunds"], refund)
         ctx.save(charge)
     ctx.emit("refund.updated", refund, previous)
     ctx.emit("refund.failed", refund)

@@ -8,22 +8,29 @@ receives a payment (`py_...`, a charge object on the connected account whose
 A destination charge's transfer also carries the application fee the platform collects:
 the destination's payment shows it as its fee.
 
-Reversals (`/v1/transfers/{id}/reversals`) are not built yet.
+A reversal (`/v1/transfers/{id}/reversals`, or a refund with `reverse_transfer`) takes
+money back: a `transfer_refund` balance transaction on the platform, and on the
+destination a refund of its payment (`payment_refund`). A transfer made on its own needs
+the destination's available balance to cover it; a destination charge's transfer does not
+(Stripe allows it up to the charge's amount, the destination's balance going negative).
+With `refund_application_fee` the fee the payment paid comes back in proportion.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ..framework import currencies, ledger, metadata, updates
 from ..framework.context import RequestContext
-from ..framework.errors import InvalidRequestError
-from ..framework.listing import list_objects
+from ..framework.errors import InvalidRequestError, ResourceMissing
+from ..framework.listing import embed, embedded_list, list_objects
 from ..framework.routing import Route
 from ..store import Filter
 from . import accounts, application_fees
 
 OBJECT = "transfer"
+REVERSAL = "transfer_reversal"
 UPDATABLE = ("description", "metadata")
 # Stripe's test-mode refusal of a transfer the available balance cannot cover (its
 # wording, "the the" included, as recorded in stripe-node issue 264).
@@ -118,13 +125,7 @@ def send(
         "destination_payment": None,
         "livemode": False,
         "metadata": dict(meta or {}),
-        "reversals": {
-            "object": "list",
-            "data": [],
-            "has_more": False,
-            "total_count": 0,
-            "url": f"/v1/transfers/{transfer_id}/reversals",
-        },
+        "reversals": embedded_list(f"/v1/transfers/{transfer_id}/reversals"),
         "reversed": False,
         "source_transaction": source_transaction,
         "source_type": ledger.SOURCE_TYPE,
@@ -321,9 +322,203 @@ def list_(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return list_objects(ctx, OBJECT, params, "/v1/transfers", tuple(filters))
 
 
+# -- reversals ------------------------------------------------------------------------------
+
+
+def _refund_payment(
+    dest: RequestContext, transfer: dict[str, Any], amount: int, reversal_id: str
+) -> dict[str, Any]:
+    """The destination's side of a reversal: a refund of its `py_` payment."""
+    refund_id = dest.new_id("pyr")
+    txn = ledger.record(
+        dest,
+        type_="payment_refund",
+        amount=-amount,
+        currency=transfer["currency"],
+        source=refund_id,
+        reporting_category="refund",
+    )
+    refund = {
+        "id": refund_id,
+        "object": "refund",
+        "amount": amount,
+        "balance_transaction": txn["id"],
+        "charge": transfer["destination_payment"],
+        "created": dest.now,
+        "currency": transfer["currency"],
+        "metadata": {},
+        "payment_intent": None,
+        "reason": None,
+        "receipt_number": None,
+        "source_transfer_reversal": reversal_id,
+        "status": "succeeded",
+        "transfer_reversal": None,
+    }
+    dest.insert(refund)
+    dest.emit("refund.created", refund)
+    payment = dest.find("charge", transfer["destination_payment"])
+    if payment is not None:
+        previous: dict[str, Any] = {"amount_refunded": payment["amount_refunded"]}
+        payment["amount_refunded"] += amount
+        if payment["amount_refunded"] >= payment["amount"]:
+            previous["refunded"] = False
+            payment["refunded"] = True
+        dest.save(payment)
+        dest.emit("charge.refunded", payment, previous)
+    return refund
+
+
+def _fee_of(ctx: RequestContext, transfer: dict[str, Any]) -> dict[str, Any] | None:
+    """The application fee a destination charge's transfer carries, if any."""
+    source = transfer.get("source_transaction")
+    charge = ctx.find("charge", source) if source else None
+    fee_id = charge.get("application_fee") if charge is not None else None
+    return ctx.find(application_fees.OBJECT, fee_id) if fee_id else None
+
+
+def reversible_amount(ctx: RequestContext, transfer: dict[str, Any], amount: int | None) -> int:
+    """How much a reversal of `amount` (None: the rest) takes back, or Stripe's refusal."""
+    remaining = transfer["amount"] - transfer["amount_reversed"]
+    if remaining <= 0:
+        # Proposal: Stripe documents the refusal of an already-reversed transfer; its
+        # wording was not recorded.
+        raise InvalidRequestError(f"Transfer {transfer['id']} has already been fully reversed.")
+    if amount is None:
+        amount = remaining
+    elif amount <= 0:
+        raise InvalidRequestError("Invalid positive integer", param="amount")
+    elif amount > remaining:
+        # Proposal: Stripe documents the refusal of more than is left; wording not recorded.
+        raise InvalidRequestError(
+            f"Reversal amount ({amount}) is greater than the amount remaining on transfer "
+            f"{transfer['id']} ({remaining}).",
+            param="amount",
+        )
+    if not transfer.get("source_transaction"):
+        dest = accounts.acting_as(ctx, transfer["destination"])
+        if amount > ledger.available_amount(dest, transfer["currency"]):
+            # Proposal: Stripe requires the destination's balance to cover the reversal of
+            # a transfer made on its own; its wording was not recorded.
+            raise InvalidRequestError(
+                f"Insufficient funds in the destination account {transfer['destination']} "
+                "to reverse this transfer.",
+                code="balance_insufficient",
+            )
+    return amount
+
+
+def reverse(
+    ctx: RequestContext,
+    transfer: dict[str, Any],
+    amount: int,
+    *,
+    meta: dict[str, str] | None = None,
+    refund_application_fee: bool = False,
+    source_refund: str | None = None,
+) -> dict[str, Any]:
+    """Take `amount` of `transfer` (checked by `reversible_amount`) back to the platform."""
+    reversal_id = ctx.new_id("trr")
+    txn = ledger.record(
+        ctx,
+        type_="transfer_refund",
+        amount=amount,
+        currency=transfer["currency"],
+        source=reversal_id,
+        reporting_category="transfer_reversal",
+    )
+    dest = accounts.acting_as(ctx, transfer["destination"])
+    payment_refund = _refund_payment(dest, transfer, amount, reversal_id)
+    reversal = {
+        "id": reversal_id,
+        "object": REVERSAL,
+        "amount": amount,
+        "balance_transaction": txn["id"],
+        "created": ctx.now,
+        "currency": transfer["currency"],
+        "destination_payment_refund": payment_refund["id"],
+        "metadata": dict(meta or {}),
+        "source_refund": source_refund,
+        "transfer": transfer["id"],
+    }
+    ctx.insert(reversal)
+    previous: dict[str, Any] = {"amount_reversed": transfer["amount_reversed"]}
+    transfer["amount_reversed"] += amount
+    last = transfer["amount_reversed"] >= transfer["amount"]
+    if last:
+        previous["reversed"] = False
+        transfer["reversed"] = True
+    embed(transfer["reversals"], reversal, new=True)
+    ctx.save(transfer)
+    fee = _fee_of(ctx, transfer) if refund_application_fee else None
+    if fee is not None and fee["amount_refunded"] < fee["amount"]:
+        share = ledger.proportional_share(
+            fee["amount"], fee["amount_refunded"], amount, transfer["amount"], last=last
+        )
+        if share:
+            application_fees.refund(ctx, fee, share)
+    ctx.emit("transfer.reversed", transfer)
+    ctx.emit("transfer.updated", transfer, previous)
+    return reversal
+
+
+def create_reversal(ctx: RequestContext, params: dict[str, Any], id: str) -> dict[str, Any]:
+    transfer = ctx.load(OBJECT, id)
+    given = params.get("amount")
+    amount = reversible_amount(ctx, transfer, None if given in (None, "") else int(given))
+    return reverse(
+        ctx,
+        transfer,
+        amount,
+        meta=metadata.merge(None, params.get("metadata") or {}),
+        refund_application_fee=bool(params.get("refund_application_fee")),
+    )
+
+
+def list_reversals(ctx: RequestContext, params: dict[str, Any], id: str) -> dict[str, Any]:
+    ctx.load(OBJECT, id)
+    filters = (Filter(("transfer",), "eq", id),)
+    return list_objects(ctx, REVERSAL, params, f"/v1/transfers/{id}/reversals", filters)
+
+
+def _reversal(ctx: RequestContext, transfer: str, reversal: str) -> dict[str, Any]:
+    _find(ctx, transfer)
+    found = ctx.find(REVERSAL, reversal)
+    if found is None or found["transfer"] != transfer:
+        raise ResourceMissing("transfer reversal", reversal)
+    return found
+
+
+def retrieve_reversal(
+    ctx: RequestContext, params: dict[str, Any], transfer: str, id: str
+) -> dict[str, Any]:
+    return _reversal(ctx, transfer, id)
+
+
+def update_reversal(
+    ctx: RequestContext, params: dict[str, Any], transfer: str, id: str
+) -> dict[str, Any]:
+    """Only metadata changes; Stripe has no reversal events, so the transfer, whose
+    `reversals` list shows it, announces the change."""
+    reversal = _reversal(ctx, transfer, id)
+    previous = updates.apply(reversal, params, ("metadata",))
+    if previous:
+        ctx.save(reversal)
+        parent = _find(ctx, transfer)
+        before = copy.deepcopy(parent["reversals"])
+        embed(parent["reversals"], reversal)
+        if parent["reversals"] != before:
+            ctx.save(parent)
+            ctx.emit("transfer.updated", parent, {"reversals": before})
+    return reversal
+
+
 ROUTES = [
     Route("POST", "/v1/transfers", create),
     Route("GET", "/v1/transfers", list_),
     Route("GET", "/v1/transfers/{transfer}", retrieve),
     Route("POST", "/v1/transfers/{transfer}", update),
+    Route("POST", "/v1/transfers/{id}/reversals", create_reversal),
+    Route("GET", "/v1/transfers/{id}/reversals", list_reversals),
+    Route("GET", "/v1/transfers/{transfer}/reversals/{id}", retrieve_reversal),
+    Route("POST", "/v1/transfers/{transfer}/reversals/{id}", update_reversal),
 ]
