@@ -59,7 +59,13 @@ def _attempt(ctx: RequestContext, run: Any) -> Outcome:
 
 
 def pay(ctx: RequestContext, session: dict[str, Any], form: dict[str, Any]) -> Outcome:
-    """One submission of the card form (the session is open; quantities already set)."""
+    """One submission of the card form (the session is open; quantities already set).
+    The shipping choice (`shipping_rate`) and address (`shipping_details`) come first: a
+    refusal of either is raised, naming its parameter."""
+    if form.get("shipping_rate"):
+        model.choose_shipping(ctx, session, str(form["shipping_rate"]))
+    if session.get("shipping_address_collection"):
+        model.collect_shipping_address(session, form.get("shipping_details") or {})
     email = session["customer_email"] or (form.get("email") or "").strip() or None
     if not session["customer"] and not email:
         return Outcome(error="Your email is incomplete.")
@@ -164,6 +170,10 @@ def _pay_payment(ctx: RequestContext, session: dict[str, Any], card: dict[str, A
                 params[name] = state[key]
         if customer:
             params["customer"] = customer
+        shipping = (session["collected_information"] or {}).get("shipping_details")
+        if shipping:
+            # Checkout gives the PaymentIntent the address it collected, as Stripe does.
+            params["shipping"] = shipping
         intent = intent_handlers.create(ctx, params)
         session["payment_intent"] = intent_id = intent["id"]
     else:

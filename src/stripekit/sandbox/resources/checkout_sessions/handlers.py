@@ -164,6 +164,10 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     items = line_items.build(ctx, params.get("line_items") or [], mode)
     session = model.new_session(ctx, params, mode, items)
     state = model.new_state(session["id"], params, ctx.now)
+    if params.get("shipping_address_collection"):
+        session["shipping_address_collection"] = {
+            "allowed_countries": params["shipping_address_collection"]["allowed_countries"]
+        }
     session["metadata"] = metadata.merge(None, params.get("metadata") or {})
     for entry in discounts:
         if entry.get("coupon") and entry.get("promotion_code"):
@@ -193,8 +197,8 @@ def _offer_shipping(
     ctx: RequestContext, session: dict[str, Any], options: list[dict[str, Any]]
 ) -> None:
     """`shipping_options`: each an existing rate or `shipping_rate_data` for a new one,
-    priced in the session's currency. The first is the one charged (`shipping_cost`): the
-    hosted page does not offer the buyer a choice."""
+    priced in the session's currency. The first is charged (`shipping_cost`) until the
+    buyer chooses another (`model.choose_shipping`)."""
     offered = []
     for index, entry in enumerate(options):
         prefix = f"shipping_options[{index}]"
@@ -218,13 +222,7 @@ def _offer_shipping(
     if not offered:
         return
     session["shipping_options"] = offered
-    chosen = offered[0]
-    session["shipping_cost"] = {
-        "amount_subtotal": chosen["shipping_amount"],
-        "amount_tax": 0,  # no automatic tax in the sandbox
-        "amount_total": chosen["shipping_amount"],
-        "shipping_rate": chosen["shipping_rate"],
-    }
+    model.charge_shipping(session, offered[0])
 
 
 def open_for_link(

@@ -166,6 +166,70 @@ def details(email: str | None) -> dict[str, Any]:
     }
 
 
+# -- shipping ----------------------------------------------------------------------------
+
+
+def charge_shipping(session: dict[str, Any], option: dict[str, Any]) -> None:
+    """Make one of the session's `shipping_options` the one charged (`shipping_cost`)."""
+    session["shipping_cost"] = {
+        "amount_subtotal": option["shipping_amount"],
+        "amount_tax": 0,  # no automatic tax in the sandbox
+        "amount_total": option["shipping_amount"],
+        "shipping_rate": option["shipping_rate"],
+    }
+
+
+def choose_shipping(ctx: RequestContext, session: dict[str, Any], rate_id: str) -> None:
+    """The buyer's choice among the offered rates; the totals follow it."""
+    for option in session["shipping_options"]:
+        if option["shipping_rate"] == rate_id:
+            charge_shipping(session, option)
+            compute_totals(ctx, session, state_of(ctx, session))
+            ctx.save(session)
+            return
+    # The sandbox's wording: Stripe's hosted page only ever offers the session's rates.
+    raise InvalidRequestError(
+        f"The shipping rate {rate_id} is not one of this Checkout Session's shipping_options.",
+        param="shipping_rate",
+    )
+
+
+SHIPPING_FIELDS = ("name", "line1", "city", "postal_code", "country")
+
+
+def collect_shipping_address(session: dict[str, Any], given: dict[str, Any]) -> None:
+    """The address the buyer ships to (`shipping_address_collection` set): name, line1,
+    city, postal code and one of the allowed countries, kept in
+    `collected_information.shipping_details`."""
+    for field in SHIPPING_FIELDS:
+        if not str(given.get(field) or "").strip():
+            # The sandbox's wording, after the hosted page's "Your ... is incomplete."
+            raise InvalidRequestError(
+                f"Your shipping address is incomplete: {field.replace('_', ' ')} is missing.",
+                param=f"shipping_details[{field}]",
+            )
+    country = str(given["country"]).strip().upper()
+    allowed = session["shipping_address_collection"]["allowed_countries"]
+    if country not in allowed:
+        raise InvalidRequestError(
+            f"We do not ship to {country}; choose one of {', '.join(allowed)}.",
+            param="shipping_details[country]",
+        )
+    address = {
+        "city": str(given["city"]).strip(),
+        "country": country,
+        "line1": str(given["line1"]).strip(),
+        "line2": None,
+        "postal_code": str(given["postal_code"]).strip(),
+        "state": None,
+    }
+    session["collected_information"] = {
+        "business_name": None,
+        "individual_name": None,
+        "shipping_details": {"address": address, "name": str(given["name"]).strip()},
+    }
+
+
 # -- discounts and totals ---------------------------------------------------------------
 
 

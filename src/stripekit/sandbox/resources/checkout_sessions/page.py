@@ -2,11 +2,14 @@
 
 GET shows the line items (with quantity fields for adjustable ones), the total, an email
 field when the session knows no customer or email, a promotion-code field when allowed,
-the card form and a cancel link to `cancel_url`. The form POSTs back to the same address
-(`action=pay`, or `action=promotion_code`); a declined card shows Stripe's message above
-the form, 3-D Secure goes through the sandbox's authentication page and comes back to
-`.../return`, and success sends the browser (303) to `success_url` with the session's id.
-Plain HTML, no script, no external assets.
+the shipping options to choose from (radio buttons) and the shipping address when the
+session collects one, the card form, an IBAN form when the session takes SEPA debits, and
+a cancel link to `cancel_url`. The form POSTs back to the same address (`action=pay`, or
+`action=promotion_code`); a declined card or a bad IBAN shows its message above the form,
+3-D Secure goes through the sandbox's authentication page and comes back to `.../return`,
+and success sends the browser (303) to `success_url` with the session's id. Plain HTML
+and no external assets; one inline handler shows the total of the shipping option picked
+(the server charges the choice whether or not it ran).
 """
 
 from __future__ import annotations
@@ -58,6 +61,11 @@ def _items_html(session: dict[str, Any]) -> str:
             f"<tr><td>Discount</td><td style=text-align:right>"
             f"&minus;{_money(details['amount_discount'], currency)}</td></tr>"
         )
+    if details.get("amount_shipping"):
+        rows.append(
+            f"<tr><td>Shipping</td><td style=text-align:right id=shipping>"
+            f"{_money(details['amount_shipping'], currency)}</td></tr>"
+        )
     rows.append(
         f"<tr><th style=text-align:left>Total due</th><th style=text-align:right id=total>"
         f"{_money(session['amount_total'], currency)}</th></tr>"
@@ -104,19 +112,115 @@ def render_form(
     content = (
         f"<h1>{heading}</h1>{error_html}{summary}"
         "<form method=post id=pay><input type=hidden name=action value=pay>"
-        f"{email_html}"
-        "<p><label>Card number<br><input name=card_number inputmode=numeric "
-        'autocomplete=cc-number placeholder="4242 4242 4242 4242" required></label></p>'
-        '<p><label>Expiry<br><input name=exp placeholder="MM / YY" autocomplete=cc-exp '
-        "required></label> <label>CVC<br><input name=cvc inputmode=numeric autocomplete=cc-csc "
-        "placeholder=123></label></p>"
-        "<p><label>Name on card<br><input name=name autocomplete=cc-name></label></p>"
+        f"{email_html}{_shipping_html(ctx, session)}{_address_html(session)}"
+        f"{_methods_html(session)}"
         f"<button type=submit id=submit>{pages.escape(button)}</button></form>{cancel}"
         f"<p class=muted>Stripekit sandbox &middot; {pages.escape(session['id'])}</p>"
     )
     page = pages.render("Checkout", content)
     page.status = status
     return page
+
+
+def offered_methods(session: dict[str, Any]) -> list[str]:
+    """The payment method types the session accepts that the page can take: cards, and
+    SEPA debits in payment mode (where `completion.debit_from_form` takes them)."""
+    offered = ["card"]
+    if "sepa_debit" in session["payment_method_types"] and session["mode"] == "payment":
+        offered.append("sepa_debit")
+    return offered
+
+
+def _card_html(required: str) -> str:
+    return (
+        "<p><label>Card number<br><input name=card_number inputmode=numeric "
+        f'autocomplete=cc-number placeholder="4242 4242 4242 4242" {required}></label></p>'
+        '<p><label>Expiry<br><input name=exp placeholder="MM / YY" autocomplete=cc-exp '
+        f"{required}></label> <label>CVC<br><input name=cvc inputmode=numeric "
+        "autocomplete=cc-csc placeholder=123></label></p>"
+        "<p><label>Name on card<br><input name=name autocomplete=cc-name></label></p>"
+    )
+
+
+# Stripe shows a SEPA mandate before the buyer confirms; this sentence is the sandbox's own.
+MANDATE_TEXT = (
+    "By paying with your IBAN you authorise this business and Stripe, its payment provider, "
+    "to instruct your bank to debit your account for this payment; under your bank's terms "
+    "you may ask it to refund a debit within eight weeks of the date it was taken."
+)
+
+
+def _methods_html(session: dict[str, Any]) -> str:
+    """The card form alone, or a choice between card and SEPA debit (both forms shown,
+    the radio button saying which one pays)."""
+    if offered_methods(session) == ["card"]:
+        return _card_html("required")
+    return (
+        "<fieldset><legend><label><input type=radio name=payment_method_type value=card "
+        "id=method_card checked> Card</label></legend>"
+        f"{_card_html('')}</fieldset>"
+        "<fieldset><legend><label><input type=radio name=payment_method_type value=sepa_debit "
+        "id=method_sepa_debit> SEPA Direct Debit</label></legend>"
+        '<p><label>IBAN<br><input name=iban autocomplete=off placeholder="DE89 3704 0044 '
+        '0532 0130 00"></label></p>'
+        "<p><label>Account holder's name<br><input name=account_holder_name "
+        "autocomplete=name></label></p>"
+        f"<p class=muted id=mandate>{MANDATE_TEXT}</p></fieldset>"
+    )
+
+
+def _shipping_html(ctx: RequestContext, session: dict[str, Any]) -> str:
+    """Radio buttons for several `shipping_options`; each carries the total it makes, which
+    the inline handler shows."""
+    options = session.get("shipping_options") or []
+    if len(options) < 2:
+        return ""
+    chosen = (session.get("shipping_cost") or {}).get("shipping_rate")
+    currency = session["currency"]
+    without = session["amount_total"] - (session["shipping_cost"] or {}).get("amount_total", 0)
+    show = (
+        "document.getElementById('total').textContent=this.dataset.total;"
+        "document.getElementById('shipping').textContent=this.dataset.shipping;"
+        "document.getElementById('submit').textContent=this.dataset.button"
+    )
+    rows = []
+    for option in options:
+        rate_id = option["shipping_rate"]
+        name = (ctx.find("shipping_rate", rate_id) or {}).get("display_name") or rate_id
+        total = _money(without + option["shipping_amount"], currency)
+        rows.append(
+            f"<p><label><input type=radio name=shipping_rate value={pages.escape(rate_id)} "
+            f"{'checked ' if rate_id == chosen else ''}"
+            f'data-total="{total}" data-button="Pay {total}" '
+            f'data-shipping="{_money(option["shipping_amount"], currency)}" '
+            f'onchange="{show}"> {pages.escape(name)} '
+            f"&middot; {_money(option['shipping_amount'], currency)}</label></p>"
+        )
+    return f"<fieldset id=shipping_options><legend>Shipping</legend>{''.join(rows)}</fieldset>"
+
+
+def _address_html(session: dict[str, Any]) -> str:
+    collection = session.get("shipping_address_collection")
+    if not collection:
+        return ""
+    countries = "".join(
+        f"<option>{pages.escape(code)}</option>" for code in collection["allowed_countries"]
+    )
+    fields = "".join(
+        f"<p><label>{label}<br><input name=shipping_{field} autocomplete={auto} required>"
+        "</label></p>"
+        for field, label, auto in (
+            ("name", "Name", "shipping name"),
+            ("line1", "Address", "shipping address-line1"),
+            ("city", "City", "shipping address-level2"),
+            ("postal_code", "Postal code", "shipping postal-code"),
+        )
+    )
+    return (
+        f"<fieldset id=shipping_address><legend>Shipping address</legend>{fields}"
+        f"<p><label>Country<br><select name=shipping_country>{countries}</select></label></p>"
+        "</fieldset>"
+    )
 
 
 def _closed(session: dict[str, Any]) -> pages.Page | None:
@@ -159,7 +263,22 @@ def submit(ctx: RequestContext, params: dict[str, Any], session: str) -> pages.P
         return render_form(ctx, obj, exc.message, status=400)
     if params.get("action") == "promotion_code":
         return _apply_promotion_code(ctx, obj, _field(params, "promotion_code"))
-    outcome = completion.pay(ctx, obj, params)
+    form = {
+        **params,
+        "shipping_details": {
+            field: _field(params, f"shipping_{field}") for field in model.SHIPPING_FIELDS
+        },
+    }
+    if _field(params, "payment_method_type") == "sepa_debit":
+        if not _field(params, "iban"):
+            return render_form(ctx, obj, "Your IBAN is incomplete.", status=400)
+        form["name"] = _field(params, "account_holder_name")
+    else:
+        form["iban"] = ""  # the card pays; an IBAN typed as well is not used
+    try:
+        outcome = completion.pay(ctx, obj, form)
+    except StripeError as exc:
+        return render_form(ctx, obj, exc.message, status=400)
     return _follow(ctx, obj, outcome)
 
 
@@ -243,8 +362,11 @@ def complete(ctx: RequestContext, params: dict[str, Any], session: str) -> dict[
     """`POST /_sandbox/checkout/sessions/{id}/complete` (sandbox only, secret key): pay an
     open session as a buyer on the hosted page would, with `card_number` (default
     4242 4242 4242 4242) and `email`, for scripts and `stripekit trigger`; or with `iban`
-    (and the account holder's `name`) for a SEPA debit, when the session accepts one.
-    Answers the session; a decline is a 402 card error with the page's message."""
+    (and the account holder's `name`) for a SEPA debit, when the session accepts one;
+    `shipping_rate` picks one of its `shipping_options` and `shipping_details` (`name`,
+    `line1`, `city`, `postal_code`, `country`) is the address when it collects one.
+    Answers the session; a decline is a 402 card error with the page's message, a bad
+    shipping choice or address a 400 naming its parameter."""
     obj = _open(ctx, session)
     if obj["status"] != "open":
         raise InvalidRequestError(
@@ -257,6 +379,8 @@ def complete(ctx: RequestContext, params: dict[str, Any], session: str) -> dict[
         "email": str(params.get("email") or "buyer@example.com"),
         "iban": str(params.get("iban") or ""),
         "name": str(params.get("name") or ("Jenny Rosen" if params.get("iban") else "")),
+        "shipping_rate": str(params.get("shipping_rate") or ""),
+        "shipping_details": params.get("shipping_details") or {},
     }
     outcome = completion.pay(ctx, obj, form)
     fresh = ctx.find(model.TYPE, session) or obj
