@@ -150,3 +150,79 @@ def test_shipping_only_in_payment_mode(client: stripe.StripeClient) -> None:
         )
     assert_stripe_error(exc.value, status=400, param="shipping_options")
     _no_sessions(client)
+
+
+# -- the buyer's choice and address (the complete endpoint, as the page submits them) -------
+
+
+def complete(sk: Harness, session_id: str, body: str = "") -> Any:
+    return sk.raw("POST", f"/_sandbox/checkout/sessions/{session_id}/complete", body=body)
+
+
+def test_complete_charges_the_chosen_rate(sk: Harness) -> None:
+    client = sk.client
+    express, ground = rate(client, 1200, display_name="Express"), rate(client, 500)
+    session = payment_session(
+        client,
+        shipping_options=[{"shipping_rate": express.id}, {"shipping_rate": ground.id}],
+    )
+    done = complete(sk, session.id, f"shipping_rate={ground.id}")
+    assert done.status == 200, done.body
+    after = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["payment_intent"]})
+    assert after.shipping_cost.shipping_rate == ground.id
+    assert after.shipping_cost.amount_total == 500
+    assert after.total_details.amount_shipping == 500 and after.amount_total == 3500
+    assert (after.payment_intent.amount, after.payment_intent.amount_received) == (3500, 3500)
+
+
+def test_complete_refuses_a_rate_the_session_does_not_offer(sk: Harness) -> None:
+    client = sk.client
+    offered, other = rate(client, 1200), rate(client, 100)
+    session = payment_session(client, shipping_options=[{"shipping_rate": offered.id}])
+    refused = complete(sk, session.id, f"shipping_rate={other.id}")
+    assert refused.status == 400
+    assert refused.body["error"]["param"] == "shipping_rate"
+    after = client.v1.checkout.sessions.retrieve(session.id)
+    assert after.status == "open" and after.shipping_cost.shipping_rate == offered.id
+    assert after.amount_total == 4200 and client.v1.payment_intents.list().data == []
+
+
+ADDRESS = (
+    "shipping_details[name]=Jenny+Rosen&shipping_details[line1]=Hauptstr.+1"
+    "&shipping_details[city]=Berlin&shipping_details[postal_code]=10115"
+)
+
+
+def test_complete_collects_the_shipping_address(sk: Harness) -> None:
+    client = sk.client
+    session = payment_session(
+        client, shipping_address_collection={"allowed_countries": ["DE", "FR"]}
+    )
+    assert session.shipping_address_collection.allowed_countries == ["DE", "FR"]
+    assert session.collected_information is None
+    done = complete(sk, session.id, ADDRESS + "&shipping_details[country]=de")
+    assert done.status == 200, done.body
+    after = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["payment_intent"]})
+    details = after.collected_information.shipping_details
+    assert details.name == "Jenny Rosen"
+    assert (details.address.line1, details.address.city) == ("Hauptstr. 1", "Berlin")
+    assert (details.address.postal_code, details.address.country) == ("10115", "DE")
+    assert after.payment_intent.shipping.address.country == "DE"
+    assert after.payment_intent.shipping.name == "Jenny Rosen"
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        (ADDRESS + "&shipping_details[country]=US", "shipping_details[country]"),
+        ("shipping_details[name]=Jenny&shipping_details[country]=DE", "shipping_details[line1]"),
+    ],
+)
+def test_complete_refuses_an_address_outside_the_rules(sk: Harness, body: str, param: str) -> None:
+    client = sk.client
+    session = payment_session(client, shipping_address_collection={"allowed_countries": ["DE"]})
+    refused = complete(sk, session.id, body)
+    assert refused.status == 400 and refused.body["error"]["param"] == param
+    after = client.v1.checkout.sessions.retrieve(session.id)
+    assert after.status == "open" and after.collected_information is None
+    assert client.v1.payment_intents.list().data == []
