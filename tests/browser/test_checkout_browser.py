@@ -170,3 +170,105 @@ def test_cancel_link_goes_to_cancel_url(page: Any, client: stripe.StripeClient) 
     page.click("#cancel")
     page.wait_for_url(CANCEL)
     assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+
+
+# -- SEPA Direct Debit and shipping options --------------------------------------------------
+
+IBAN_SUCCEEDS_LATE = "DE08370400440532013003"  # processing, then succeeds
+DEBIT_SETTLES = 180  # seconds the sandbox's test IBANs take to settle
+
+
+def sepa_session(client: stripe.StripeClient) -> Any:
+    return client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "payment_method_types": ["card", "sepa_debit"],
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "eur",
+                        "unit_amount": 1800,
+                        "product_data": {"name": "Abo"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            "success_url": SUCCESS,
+        }
+    )
+
+
+def fill_iban(page: Any, iban: str) -> None:
+    page.check("#method_sepa_debit")
+    page.fill("input[name=iban]", iban)
+    page.fill("input[name=account_holder_name]", "Jenny Rosen")
+    page.click("#submit")
+
+
+def test_pay_by_iban_completes_unpaid_then_paid(
+    page: Any, client: stripe.StripeClient, served: tuple[Sandbox, str]
+) -> None:
+    session = sepa_session(client)
+    page.goto(session.url)
+    assert "authorise" in page.inner_text("#mandate")
+    page.fill("input[name=email]", "buyer@example.com")
+    fill_iban(page, IBAN_SUCCEEDS_LATE)
+    page.wait_for_url(success_url(session.id))
+    done = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["payment_intent"]})
+    assert (done.status, done.payment_status) == ("complete", "unpaid")
+    assert done.payment_intent.status == "processing"
+    assert done.payment_intent.payment_method_types == ["card", "sepa_debit"]
+    served[0].advance_clock(DEBIT_SETTLES + 1)
+    settled = client.v1.checkout.sessions.retrieve(session.id)
+    assert (settled.status, settled.payment_status) == ("complete", "paid")
+    heard = client.v1.events.list(params={"type": "checkout.session.async_payment_succeeded"}).data
+    assert [e.data.object["id"] for e in heard] == [session.id]
+
+
+def test_invalid_iban_shows_the_error_then_retry(page: Any, client: stripe.StripeClient) -> None:
+    session = sepa_session(client)
+    page.goto(session.url)
+    page.fill("input[name=email]", "buyer@example.com")
+    fill_iban(page, "DE00123")
+    assert page.inner_text("#error") == "The IBAN you provided is invalid."
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    page.fill("input[name=email]", "buyer@example.com")
+    fill_iban(page, IBAN_SUCCEEDS_LATE)
+    page.wait_for_url(success_url(session.id))
+    done = client.v1.checkout.sessions.retrieve(session.id)
+    assert (done.status, done.payment_status) == ("complete", "unpaid")
+
+
+def test_second_shipping_option_is_charged(page: Any, client: stripe.StripeClient) -> None:
+    rates = [
+        client.v1.shipping_rates.create(
+            params={
+                "display_name": name,
+                "type": "fixed_amount",
+                "fixed_amount": {"amount": amount, "currency": "usd"},
+            }
+        )
+        for name, amount in (("Express", 1500), ("Ground", 500))
+    ]
+    price = client.v1.prices.create(
+        params={"currency": "usd", "unit_amount": 2000, "product_data": {"name": "Mug"}}
+    )
+    session = client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "line_items": [{"price": price.id, "quantity": 1}],
+            "success_url": SUCCESS,
+            "shipping_options": [{"shipping_rate": r.id} for r in rates],
+        }
+    )
+    page.goto(session.url)
+    assert page.inner_text("#total") == "$35.00"
+    page.check(f"input[name=shipping_rate][value={rates[1].id}]")
+    assert page.inner_text("#total") == "$25.00"
+    assert page.inner_text("#submit") == "Pay $25.00"
+    fill_card(page, "4242 4242 4242 4242")
+    page.wait_for_url(success_url(session.id))
+    assert_paid(client, session.id, 2500)
+    done = client.v1.checkout.sessions.retrieve(session.id)
+    assert done.shipping_cost.shipping_rate == rates[1].id
+    assert done.total_details.amount_shipping == 500
