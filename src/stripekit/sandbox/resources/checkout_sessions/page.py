@@ -61,7 +61,7 @@ def _items_html(session: dict[str, Any]) -> str:
             f"<tr><td>Discount</td><td style=text-align:right>"
             f"&minus;{_money(details['amount_discount'], currency)}</td></tr>"
         )
-    if details.get("amount_shipping"):
+    if session.get("shipping_options"):  # shown even when free: the choice may change it
         rows.append(
             f"<tr><td>Shipping</td><td style=text-align:right id=shipping>"
             f"{_money(details['amount_shipping'], currency)}</td></tr>"
