@@ -41,9 +41,10 @@ def card_fee(amount: int, currency: str) -> int:
     return (amount * CARD_PERCENT_BP + 5000) // 10000 + fixed
 
 
-def sepa_debit_fee(amount: int) -> int:
-    """Stripe's SEPA Direct Debit fee for a US account: 0.8%, capped at 5.00 (in the
-    debit's currency, as the sandbox converts nothing), rounded half up."""
+def bank_debit_fee(amount: int) -> int:
+    """Stripe's SEPA Direct Debit fee for a US account, and its US ACH Direct Debit fee
+    (both 0.8%, capped at 5.00, Stripe's US pricing page; in the debit's currency, as the
+    sandbox converts nothing), rounded half up."""
     return min((amount * SEPA_PERCENT_BP + 5000) // 10000, SEPA_FEE_CAP)
 
 

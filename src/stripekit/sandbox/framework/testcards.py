@@ -415,3 +415,96 @@ def iban_for(value: str) -> TestIban | None:
     if known is not None:
         return known
     return TestIban(iban) if iban_valid(iban) else None
+
+
+# -- ACH Direct Debit: Stripe's test US bank accounts --------------------------------------
+#
+# Stripe's test routing number and account numbers (its ACH guide, "Test account numbers").
+# Like a SEPA debit, an ACH debit is `processing` until the bank answers; these accounts
+# succeed, fail with a failure code, are disputed, or never settle. Any other account
+# number at a valid routing number succeeds.
+
+ACH_TEST_ROUTING_NUMBER = "110000000"
+ACH_PROCESSING = "processing"  # "stays in processing indefinitely"
+ACH_MICRODEPOSITS_FAIL = "microdeposits_fail"  # "fails to send microdeposits"
+
+
+@dataclass(frozen=True, slots=True)
+class TestUsBankAccount:
+    __test__ = False  # a bank account, not a pytest test class
+
+    routing_number: str
+    account_number: str
+    outcome: str = SEPA_SUCCEED
+    failure_code: str | None = None  # the charge's `failure_code` when the debit fails
+    delayed: bool = False  # the debits module's interface: Stripe's ACH tests settle at once
+
+    @property
+    def last4(self) -> str:
+        return self.account_number[-4:]
+
+    @property
+    def fingerprint(self) -> str:
+        key = f"{self.routing_number}:{self.account_number}"
+        return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
+
+TEST_US_BANK_ACCOUNTS: dict[str, TestUsBankAccount] = {
+    account.account_number: account
+    for account in (
+        TestUsBankAccount(ACH_TEST_ROUTING_NUMBER, "000123456789"),
+        TestUsBankAccount(ACH_TEST_ROUTING_NUMBER, "000111111113", SEPA_FAIL, "account_closed"),
+        TestUsBankAccount(ACH_TEST_ROUTING_NUMBER, "000111111116", SEPA_FAIL, "no_account"),
+        TestUsBankAccount(ACH_TEST_ROUTING_NUMBER, "000222222227", SEPA_FAIL, "insufficient_funds"),
+        TestUsBankAccount(
+            ACH_TEST_ROUTING_NUMBER, "000333333335", SEPA_FAIL, "debit_not_authorized"
+        ),
+        TestUsBankAccount(ACH_TEST_ROUTING_NUMBER, "000444444440", SEPA_FAIL, "invalid_currency"),
+        TestUsBankAccount(ACH_TEST_ROUTING_NUMBER, "000666666661", ACH_MICRODEPOSITS_FAIL),
+        TestUsBankAccount(ACH_TEST_ROUTING_NUMBER, "000555555559", SEPA_DISPUTE),
+        TestUsBankAccount(ACH_TEST_ROUTING_NUMBER, "000000000009", ACH_PROCESSING),
+    )
+}
+
+# What the charge's `failure_message` says for each ACH failure code (Stripe's table names
+# the reasons; the sentences are the sandbox's).
+ACH_FAILURE_MESSAGES: dict[str, str] = {
+    "account_closed": "The customer's bank account has been closed.",
+    "no_account": "The customer's bank account could not be located.",
+    "insufficient_funds": "The customer's account has insufficient funds to cover this payment.",
+    "debit_not_authorized": "The customer has notified their bank that this payment was "
+    "unauthorized.",
+    "invalid_currency": "The bank was unable to process this payment because of its currency.",
+}
+
+# Stripe's test microdeposit values: (amounts, descriptor code) -> what verifying does.
+MICRODEPOSITS_VERIFIED = "verified"
+MICRODEPOSITS_ATTEMPTS_EXCEEDED = "attempts_exceeded"
+MICRODEPOSITS_TIMEOUT = "timeout"
+MICRODEPOSIT_TEST_AMOUNTS: dict[tuple[int, int], str] = {
+    (32, 45): MICRODEPOSITS_VERIFIED,
+    (10, 11): MICRODEPOSITS_ATTEMPTS_EXCEEDED,
+    (40, 41): MICRODEPOSITS_TIMEOUT,
+}
+MICRODEPOSIT_TEST_DESCRIPTOR_CODES: dict[str, str] = {
+    "SM11AA": MICRODEPOSITS_VERIFIED,
+    "SM33CC": MICRODEPOSITS_ATTEMPTS_EXCEEDED,
+    "SM44DD": MICRODEPOSITS_TIMEOUT,
+}
+
+
+def routing_number_valid(routing_number: str) -> bool:
+    """Nine digits whose ABA checksum holds (3-7-1 weights, sum divisible by 10)."""
+    if len(routing_number) != 9 or not routing_number.isdigit():
+        return False
+    digits = [int(char) for char in routing_number]
+    weights = (3, 7, 1) * 3
+    return sum(d * w for d, w in zip(digits, weights, strict=True)) % 10 == 0
+
+
+def us_bank_account_for(routing_number: str, account_number: str) -> TestUsBankAccount:
+    """The test account behind these numbers (any other account succeeds)."""
+    known = TEST_US_BANK_ACCOUNTS.get(account_number)
+    if known is not None and routing_number == ACH_TEST_ROUTING_NUMBER:
+        return known
+    return TestUsBankAccount(routing_number, account_number)

@@ -48,6 +48,20 @@ def _acceptance(ctx: RequestContext, mandate_data: Any) -> dict[str, Any]:
     return acceptance
 
 
+def _details(ctx: RequestContext, kind: str, mandate_id: str) -> dict[str, Any]:
+    """A SEPA mandate has a reference and a page; an ACH mandate (online acceptance of
+    Stripe's authorization text) shows nothing more."""
+    if kind == "us_bank_account":
+        return {"type": kind, kind: {}}
+    return {
+        "sepa_debit": {
+            "reference": ctx.ids.random_chars(_REFERENCE_LENGTH).upper(),
+            "url": page_url(ctx, mandate_id),
+        },
+        "type": "sepa_debit",
+    }
+
+
 def create(
     ctx: RequestContext,
     payment_method: dict[str, Any],
@@ -55,7 +69,7 @@ def create(
     *,
     single_use: tuple[int, str] | None = None,
 ) -> dict[str, Any]:
-    """A new active SEPA mandate for `payment_method`: multi-use, or single-use for the
+    """A new active SEPA or ACH mandate for `payment_method`: multi-use, or single-use for the
     (amount, currency) of one payment."""
     mandate_id = ctx.new_id("mandate")
     mandate: dict[str, Any] = {
@@ -65,13 +79,7 @@ def create(
         "created": ctx.now,  # not served: orders the payment method's mandates
         "livemode": False,
         "payment_method": payment_method["id"],
-        "payment_method_details": {
-            "sepa_debit": {
-                "reference": ctx.ids.random_chars(_REFERENCE_LENGTH).upper(),
-                "url": page_url(ctx, mandate_id),
-            },
-            "type": "sepa_debit",
-        },
+        "payment_method_details": _details(ctx, payment_method["type"], mandate_id),
         "status": "active",
         "type": "single_use" if single_use else "multi_use",
     }
@@ -124,7 +132,7 @@ def retrieve(ctx: RequestContext, params: dict[str, Any], mandate: str) -> dict[
 def show(ctx: RequestContext, params: dict[str, Any], mandate: str) -> pages.Page:
     """The mandate's page: what the customer agreed to, as Stripe's hosted mandate."""
     found = ctx.load(OBJECT, mandate, param="mandate")
-    reference = found["payment_method_details"]["sepa_debit"]["reference"]
+    reference = (found["payment_method_details"].get("sepa_debit") or {}).get("reference", "")
     return pages.render(
         "SEPA Direct Debit mandate",
         f"<h1>SEPA Direct Debit mandate</h1><p>Reference <b>{pages.escape(reference)}</b> "

@@ -341,7 +341,7 @@ def record_capture(ctx: RequestContext, charge: dict[str, Any], amount: int) -> 
         fee=(
             ledger.card_fee(amount, charge["currency"])
             if is_card
-            else ledger.sepa_debit_fee(amount)
+            else ledger.bank_debit_fee(amount)
         ),
         description=charge["description"],
         available=ledger.available_on(paid_at, immediately=bypass),
@@ -367,14 +367,18 @@ def capture(ctx: RequestContext, charge: dict[str, Any], amount: int) -> None:
 
 
 def open_dispute_if_due(ctx: RequestContext, charge: dict[str, Any]) -> None:
-    """The createDispute test cards, and the disputed test IBANs, are disputed as soon as
-    their money is captured (a bank debit's dispute says it was not authorized)."""
+    """The createDispute test cards, and the disputed test IBANs and US bank accounts, are
+    disputed as soon as their money is captured (a bank debit's dispute says it was not
+    authorized)."""
     method = charge["payment_method_details"]
     if method["type"] == "card":
         card = payment_methods.card_of(method)
         due, reason = card.outcome == DISPUTE, card.dispute_reason
     else:
-        account = payment_methods.sepa_debit.bank_account_of(method)
+        # Debits build on this module, not the other way round: imported here.
+        from .debits import bank_account_of
+
+        account = bank_account_of(method)
         due, reason = account.outcome == SEPA_DISPUTE, "debit_not_authorized"
     if not due:
         return

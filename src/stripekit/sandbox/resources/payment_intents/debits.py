@@ -1,4 +1,4 @@
-"""Delayed-settlement payments: a SEPA Direct Debit from confirmation to its outcome.
+"""Delayed-settlement payments: a SEPA or ACH Direct Debit from confirmation to its outcome.
 
     confirm -> charge `pending` (charge.pending), intent `processing`
             (payment_intent.processing); a timer (`SETTLE_TIMER`) then settles it:
@@ -9,13 +9,16 @@
                      intent `requires_payment_method` with `last_payment_error`
                      (payment_intent.payment_failed)
 
-Stripe's test IBANs settle at once (the timer is due straight away and runs before the
-next request) or "after at least three minutes" of sandbox time — the test clock's time
-when the intent's customer lives on one (an invoice's debit settles as its clock moves).
+ACH debits (`us_bank_account`) follow the same path once their bank account is verified;
+Stripe's ACH test accounts settle at once, except the one that "stays in processing
+indefinitely" (no timer is set for it). Stripe's test IBANs settle at once (the timer is
+due straight away and runs before the next request) or "after at least three minutes" of
+sandbox time — the test clock's time when the intent's customer lives on one (an invoice's
+debit settles as its clock moves).
 A Checkout Session paid by the debit hears the outcome (`checkout.session.async_payment_*`),
 an invoice paid by it is paid or records the failed payment.
 
-The charge names the debit's Mandate (`sepa_debit.mandate`): the one the `mandate`
+The charge names the debit's Mandate (`<type>.mandate`): the one the `mandate`
 parameter names, a new one when the confirmation brings `mandate_data` or
 `setup_future_usage`, else the PaymentMethod's multi-use mandate from an earlier set up
 (null when it has none).
@@ -26,17 +29,44 @@ from __future__ import annotations
 from typing import Any
 
 from ...framework.context import RequestContext
+from ...framework.errors import InvalidRequestError
 from ...framework.testcards import (
+    ACH_FAILURE_MESSAGES,
+    ACH_PROCESSING,
     SEPA_DELAY_SECONDS,
     SEPA_FAIL,
     SEPA_FAILURE_MESSAGES,
     TestIban,
+    TestUsBankAccount,
 )
 from .. import mandates, payment_methods
 from ..test_clocks import now_for
 from . import charging
 
 SETTLE_TIMER = "payment_intent.settle_debit"
+TYPES = (payment_methods.sepa_debit.TYPE, payment_methods.us_bank_account.TYPE)
+_FAILURE_MESSAGES = {**SEPA_FAILURE_MESSAGES, **ACH_FAILURE_MESSAGES}
+
+
+def bank_account_of(method: dict[str, Any]) -> TestIban | TestUsBankAccount:
+    """The test bank account behind a debit PaymentMethod (or a charge's details)."""
+    if method["type"] == payment_methods.us_bank_account.TYPE:
+        return payment_methods.us_bank_account.bank_account_of(method)
+    return payment_methods.sepa_debit.bank_account_of(method)
+
+
+def _charge_details(payment_method: dict[str, Any], mandate_id: str | None) -> dict[str, Any]:
+    """The charge's `payment_method_details` for a debit of `payment_method`."""
+    kind = payment_method["type"]
+    shown = payment_method[kind]
+    if kind == payment_methods.us_bank_account.TYPE:
+        names = ("account_holder_type", "account_type", "bank_name", "fingerprint", "last4")
+        account = {name: shown[name] for name in names}
+        account.update(payment_reference=None, routing_number=shown["routing_number"])
+    else:
+        names = ("bank_code", "branch_code", "country", "fingerprint", "last4")
+        account = {name: shown[name] for name in names}
+    return {kind: {**account, "mandate": mandate_id}, "type": kind}
 
 
 def _outcome(failure_code: str | None) -> dict[str, Any]:
@@ -59,7 +89,7 @@ def _outcome(failure_code: str | None) -> dict[str, Any]:
         "network_status": "declined_by_network",
         "reason": failure_code,
         "risk_level": "not_assessed",
-        "seller_message": SEPA_FAILURE_MESSAGES.get(failure_code, ""),
+        "seller_message": _FAILURE_MESSAGES.get(failure_code, ""),
         "type": "issuer_declined",
     }
 
@@ -106,30 +136,24 @@ def _pending_charge(
         transfer_group=intent["transfer_group"],
         pending=True,
     )
-    account = payment_methods.sepa_debit.details(
-        payment_methods.sepa_debit.bank_account_of(payment_method)
-    )
     charge.update(
         amount_captured=intent["amount"],
         captured=True,
         outcome=_outcome(None),
         paid=False,
-        payment_method_details={
-            "sepa_debit": {
-                "bank_code": account["bank_code"],
-                "branch_code": account["branch_code"],
-                "country": account["country"],
-                "fingerprint": account["fingerprint"],
-                "last4": account["last4"],
-                "mandate": mandate["id"] if mandate else None,
-            },
-            "type": "sepa_debit",
-        },
+        payment_method_details=_charge_details(payment_method, mandate["id"] if mandate else None),
         status="pending",
     )
     ctx.save(charge)
     ctx.emit("charge.pending", charging.public(charge))
     return charge
+
+
+def ach_options(given: Any) -> dict[str, Any]:
+    """`payment_method_options[us_bank_account]`: how the account is verified (the sandbox
+    has no Financial Connections, so `automatic` falls back to microdeposits)."""
+    given = given if isinstance(given, dict) else {}
+    return {"verification_method": given.get("verification_method") or "automatic"}
 
 
 def start(
@@ -140,13 +164,35 @@ def start(
     mandate_data: Any = None,
     mandate_id: str | None = None,
 ) -> None:
-    """Submit the debit: the intent waits in `processing` until the bank answers."""
+    """Submit the debit: the intent waits in `processing` until the bank answers — or,
+    for a US bank account not yet verified, in `requires_action` for its microdeposits."""
     mandate = _mandate(ctx, intent, payment_method, mandate_data, mandate_id)
+    ach = payment_methods.us_bank_account
+    if payment_method["type"] == ach.TYPE and not ach.is_verified(ctx, payment_method["id"]):
+        ach.begin_verification(ctx, payment_method["id"], mandate["id"] if mandate else None)
+        intent.update(
+            next_action=ach.verification_action(ctx, intent["id"], "amounts"),
+            status="requires_action",
+        )
+        ctx.save(intent)
+        ctx.emit("payment_intent.requires_action", intent)
+        return
+    _submit(ctx, intent, payment_method, mandate)
+
+
+def _submit(
+    ctx: RequestContext,
+    intent: dict[str, Any],
+    payment_method: dict[str, Any],
+    mandate: dict[str, Any] | None,
+) -> None:
     charge = _pending_charge(ctx, intent, payment_method, mandate)
     intent.update(latest_charge=charge["id"], next_action=None, status="processing")
     ctx.save(intent)
     ctx.emit("payment_intent.processing", intent)
-    account = payment_methods.sepa_debit.bank_account_of(payment_method)
+    account = bank_account_of(payment_method)
+    if account.outcome == ACH_PROCESSING:
+        return  # the bank never answers: the debit stays processing until canceled
     delay = SEPA_DELAY_SECONDS if account.delayed else 0
     customer = ctx.find("customer", intent["customer"] or "") or {}
     clock = customer.get("test_clock")
@@ -154,6 +200,49 @@ def start(
         ctx.schedule(now_for(ctx, clock) + delay, SETTLE_TIMER, intent["id"], clock=clock)
     else:
         ctx.schedule(ctx.now + delay, SETTLE_TIMER, intent["id"])
+
+
+def verify_microdeposits(
+    ctx: RequestContext, intent: dict[str, Any], params: dict[str, Any]
+) -> None:
+    """The customer's microdeposit values for an intent waiting for them: right values
+    submit the debit; a wrong guess is counted; too many, or a timeout, fail the payment
+    (the intent needs a new payment method)."""
+    ach = payment_methods.us_bank_account
+    action = intent.get("next_action") or {}
+    payment_method = ctx.find("payment_method", intent["payment_method"] or "")
+    if action.get("type") != "verify_with_microdeposits" or payment_method is None:
+        # Stripe's code; the sentence is the sandbox's.
+        raise InvalidRequestError(
+            "This PaymentIntent is not waiting for microdeposit verification (its status "
+            f"is {intent['status']}).",
+            code="payment_intent_unexpected_state",
+        )
+    kind = action["verify_with_microdeposits"]["microdeposit_type"]
+    ended = ach.verify(ctx, payment_method["id"], params, kind)
+    if ended is None:
+        mandate_id = ach.verification_mandate(ctx, payment_method["id"])
+        mandate = ctx.find(mandates.OBJECT, mandate_id) if mandate_id else None
+        _submit(ctx, intent, payment_method, mandate)
+        return
+    body = ended.body()["error"]
+    intent.update(
+        last_payment_error={
+            "code": body["code"],
+            "doc_url": charging.doc_url(body["code"]),
+            "message": body["message"],
+            "payment_method": payment_method,
+            "payment_method_type": ach.TYPE,
+            "type": "invalid_request_error",
+        },
+        next_action=None,
+        payment_method=None,
+        status="requires_payment_method",
+    )
+    ctx.save(intent)
+    ctx.emit("payment_intent.payment_failed", intent)
+    ended.keep_writes = True
+    raise ended
 
 
 def settle(ctx: RequestContext, intent_id: str) -> None:
@@ -164,7 +253,7 @@ def settle(ctx: RequestContext, intent_id: str) -> None:
     charge = ctx.find("charge", intent["latest_charge"] or "")
     if charge is None:
         return
-    account = payment_methods.sepa_debit.bank_account_of(charge["payment_method_details"])
+    account = bank_account_of(charge["payment_method_details"])
     # Checkout and invoices build on payment intents, not the other way round: imported
     # here.
     from .. import invoices
@@ -190,10 +279,13 @@ def _succeeded(ctx: RequestContext, intent: dict[str, Any], charge: dict[str, An
 
 
 def _failed(
-    ctx: RequestContext, intent: dict[str, Any], charge: dict[str, Any], account: TestIban
+    ctx: RequestContext,
+    intent: dict[str, Any],
+    charge: dict[str, Any],
+    account: TestIban | TestUsBankAccount,
 ) -> None:
     code = account.failure_code or "generic_could_not_process"
-    message = SEPA_FAILURE_MESSAGES[code]
+    message = _FAILURE_MESSAGES[code]
     charge.update(
         amount_captured=0,
         captured=False,
@@ -213,7 +305,7 @@ def _failed(
             "doc_url": charging.doc_url(code),
             "message": message,
             "payment_method": payment_method,
-            "payment_method_type": "sepa_debit",
+            "payment_method_type": charge["payment_method_details"]["type"],
             "type": "card_error",
         },
         payment_method=None,

@@ -14,7 +14,7 @@ from ...framework.routing import Route
 from ...framework.searching import search_objects
 from ...store import Filter
 from .. import payment_methods
-from . import charging, intents
+from . import charging, debits, intents
 from .intents import CANCELABLE, CANCELABLE_LISTED, MODIFIABLE, state_error, with_intent
 from .money import check_amount
 
@@ -93,8 +93,9 @@ def _types(params: dict[str, Any]) -> list[str] | None:
     return None
 
 
-# Payment method types that take one currency only (Stripe's SEPA debits are in euros).
-SINGLE_CURRENCY_TYPES = {"sepa_debit": "eur"}
+# Payment method types that take one currency only (Stripe's SEPA debits are in euros, its
+# ACH debits in US dollars).
+SINGLE_CURRENCY_TYPES = {"sepa_debit": "eur", "us_bank_account": "usd"}
 
 
 def check_currency(currency: str, types: list[str] | None) -> None:
@@ -505,6 +506,19 @@ def apply_customer_balance(
     )
 
 
+def verify_microdeposits(
+    ctx: RequestContext, params: dict[str, Any], intent: str
+) -> dict[str, Any]:
+    """The customer's microdeposit amounts or descriptor code for an ACH debit."""
+    obj = load(ctx, intent)
+    try:
+        _check_secret(obj, params)
+        debits.verify_microdeposits(ctx, obj, params)
+    except StripeError as exc:
+        raise with_intent(exc, obj if exc.keep_writes else _as_stored(ctx, obj)) from None
+    return obj
+
+
 ROUTES = [
     Route("POST", "/v1/payment_intents", create),
     Route("GET", "/v1/payment_intents", list_),
@@ -516,4 +530,5 @@ ROUTES = [
     Route("POST", "/v1/payment_intents/{intent}/cancel", cancel),
     Route("POST", "/v1/payment_intents/{intent}/increment_authorization", increment_authorization),
     Route("POST", "/v1/payment_intents/{intent}/apply_customer_balance", apply_customer_balance),
+    Route("POST", "/v1/payment_intents/{intent}/verify_microdeposits", verify_microdeposits),
 ]

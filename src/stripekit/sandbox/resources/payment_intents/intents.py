@@ -114,6 +114,8 @@ def new_intent(
         options["link"] = {"persistent_token": None}
     if "sepa_debit" in types:
         options["sepa_debit"] = {}
+    if "us_bank_account" in types:
+        options["us_bank_account"] = debits.ach_options(given_options.get("us_bank_account"))
     apm = params.get("automatic_payment_methods") or {}
     return {
         "id": intent_id,
@@ -270,9 +272,10 @@ def attempt(
     mandate: str | None = None,
 ) -> None:
     """Confirm `intent` with `payment_method`: ask for 3-D Secure, or charge the card,
-    or submit the SEPA debit (which settles later, under its mandate)."""
+    or submit the SEPA or ACH debit (which settles later, under its mandate; an ACH bank
+    account not yet verified waits for its microdeposits first)."""
     intent.update(payment_method=payment_method["id"], last_payment_error=None, next_action=None)
-    if payment_method["type"] == payment_methods.sepa_debit.TYPE:
+    if payment_method["type"] in debits.TYPES:
         debits.start(ctx, intent, payment_method, mandate_data=mandate_data, mandate_id=mandate)
         _save_for_later(ctx, intent, payment_method)
         return

@@ -27,7 +27,7 @@ from ...framework.routing import Route
 from ...framework.testcards import TestCard
 from ...store import Filter
 from .. import tax_ids
-from . import sepa_debit
+from . import sepa_debit, us_bank_account
 
 MAGIC_PREFIX = "pm_card_"
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
@@ -347,9 +347,16 @@ def create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         account = sepa_debit.bank_account_from_params(params, billing)
         meta = metadata.merge(None, params.get("metadata") or {})
         return _finish_create(ctx, sepa_debit.new(ctx, account, billing, meta), params, None)
+    if kind == us_bank_account.TYPE:
+        billing = billing_details(params.get("billing_details"))
+        bank_account, shown = us_bank_account.bank_account_from_params(params, billing)
+        meta = metadata.merge(None, params.get("metadata") or {})
+        created = us_bank_account.new(ctx, bank_account, shown, billing, meta)
+        return _finish_create(ctx, created, params, None)
     if kind not in (None, "card"):
         raise InvalidRequestError(
-            f"The sandbox supports PaymentMethods of type card and sepa_debit only, not {kind}.",
+            "The sandbox supports PaymentMethods of type card, sepa_debit and "
+            f"us_bank_account only, not {kind}.",
             param="type",
         )
     if not isinstance(card, dict):
