@@ -276,3 +276,104 @@ def test_a_verified_account_pays_again_without_microdeposits(
     charge = client.v1.charges.retrieve(second.latest_charge)
     mandate = client.v1.mandates.retrieve(charge.payment_method_details.us_bank_account.mandate)
     assert mandate.type == "multi_use"
+
+
+# -- SetupIntents: microdeposits, then a verified account for off-session debits --------------
+
+
+def setup(client: stripe.StripeClient, customer_id: str, account: str = SUCCEEDS) -> Any:
+    """A confirmed SetupIntent for a new us_bank_account PaymentMethod."""
+    return client.v1.setup_intents.create(
+        params={
+            "customer": customer_id,
+            "payment_method_types": ["us_bank_account"],
+            "payment_method": ach_method(client, account).id,
+            "payment_method_options": {"us_bank_account": {"verification_method": "microdeposits"}},
+            "confirm": True,
+            "mandate_data": MANDATE,
+        }
+    )
+
+
+def test_a_setup_intent_verifies_then_pays_off_session(sk: Harness) -> None:
+    client = sk.client
+    customer = client.v1.customers.create()
+    intent = setup(client, customer.id)
+    assert intent.status == "requires_action"
+    assert intent.payment_method_options.us_bank_account.verification_method == "microdeposits"
+    action = intent.next_action
+    assert action.type == "verify_with_microdeposits"
+    assert action.verify_with_microdeposits.microdeposit_type == "amounts"
+    assert intent.id in action.verify_with_microdeposits.hosted_verification_url
+    assert client.v1.customers.payment_methods.list(customer.id).data == []
+    verified = client.v1.setup_intents.verify_microdeposits(intent.id, params={"amounts": [32, 45]})
+    assert (verified.status, verified.next_action) == ("succeeded", None)
+    mandate = client.v1.mandates.retrieve(verified.mandate)
+    assert (mandate.type, mandate.status) == ("multi_use", "active")
+    assert mandate.payment_method == intent.payment_method
+    attached = client.v1.customers.payment_methods.list(customer.id).data
+    assert [pm.id for pm in attached] == [intent.payment_method]
+    later = client.v1.payment_intents.create(
+        params={
+            "amount": 4200,
+            "currency": "usd",
+            "customer": customer.id,
+            "payment_method_types": ["us_bank_account"],
+            "payment_method": intent.payment_method,
+            "off_session": True,
+            "confirm": True,
+        }
+    )
+    assert later.status == "processing"  # no microdeposits asked again
+    charge = client.v1.charges.retrieve(later.latest_charge)
+    assert charge.payment_method_details.us_bank_account.mandate == mandate.id
+    assert client.v1.payment_intents.retrieve(later.id).status == "succeeded"
+    types = types_of(client)
+    assert types.index("setup_intent.requires_action") < types.index("setup_intent.succeeded")
+
+
+def test_a_setup_intent_takes_the_descriptor_code(client: stripe.StripeClient) -> None:
+    customer = client.v1.customers.create()
+    intent = setup(client, customer.id)
+    verified = client.v1.setup_intents.verify_microdeposits(
+        intent.id, params={"descriptor_code": "SM11AA"}
+    )
+    assert verified.status == "succeeded"
+
+
+def test_wrong_setup_values_count_then_fail_the_setup(sk: Harness) -> None:
+    client = sk.client
+    customer = client.v1.customers.create()
+    intent = setup(client, customer.id)
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.setup_intents.verify_microdeposits(intent.id, params={"amounts": [1, 2]})
+    assert_stripe_error(
+        exc.value,
+        status=400,
+        code="payment_method_microdeposit_verification_amounts_mismatch",
+        param="amounts",
+    )
+    assert client.v1.setup_intents.retrieve(intent.id).status == "requires_action"
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.setup_intents.verify_microdeposits(
+            intent.id, params={"descriptor_code": "SM44DD"}
+        )
+    assert_stripe_error(
+        exc.value, status=400, code="payment_method_microdeposit_verification_timeout"
+    )
+    failed = client.v1.setup_intents.retrieve(intent.id)
+    assert (failed.status, failed.payment_method) == ("requires_payment_method", None)
+    assert failed.last_setup_error.code == "payment_method_microdeposit_verification_timeout"
+    assert client.v1.customers.payment_methods.list(customer.id).data == []
+    assert "setup_intent.setup_failed" in types_of(client)
+
+
+def test_verifying_a_setup_intent_not_waiting_is_refused(sk: Harness) -> None:
+    client = sk.client
+    intent = client.v1.setup_intents.create(params={"payment_method_types": ["us_bank_account"]})
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.setup_intents.verify_microdeposits(intent.id, params={"amounts": [32, 45]})
+    assert_stripe_error(exc.value, status=400, code="setup_intent_unexpected_state")
+    after = client.v1.setup_intents.retrieve(intent.id)
+    assert (after.status, after.last_setup_error) == ("requires_payment_method", None)
+    assert types_of(client) == ["setup_intent.created"]

@@ -467,7 +467,7 @@ def test_retrieve_refusals(client: stripe.StripeClient) -> None:
 @pytest.mark.parametrize(
     ("params", "param", "code"),
     [
-        ({"payment_method_types": ["us_bank_account"]}, "payment_method_types", None),
+        ({"payment_method_types": ["ideal"]}, "payment_method_types", None),
         (
             {"payment_method_types": ["card"], "automatic_payment_methods": {"enabled": True}},
             "automatic_payment_methods",

@@ -14,6 +14,13 @@ test mode: confirming succeeds at once, makes the PaymentMethod's multi-use Mand
 `mandate_data`, offline acceptance when none is given; the intent's `mandate` names it)
 and attaches the PaymentMethod to the customer, for later off-session debits.
 
+An ACH Direct Debit (`us_bank_account`) is verified with microdeposits, as for a
+PaymentIntent: confirming makes the multi-use Mandate and waits in `requires_action`
+(`next_action.verify_with_microdeposits`); `POST .../verify_microdeposits` with Stripe's
+test values succeeds, attaching the PaymentMethod, whose bank account is then verified
+(later off-session debits skip the microdeposits). Failed verification ends in
+`requires_payment_method` with `last_setup_error` (`setup_intent.setup_failed`).
+
 `finish_authentication` is what the 3-D Secure page calls for a `seti_` id; a
 PaymentMethod set up here is remembered (`is_set_up`) so that payments can skip the
 authentication `authenticationRequiredOnSetup` asks for only until it is set up.
@@ -38,7 +45,7 @@ SET_UP = "sandbox.payment_method_setup"  # side record: a PaymentMethod set up o
 _CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 _CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 _AUTHENTICATES_ON_SETUP = (testcards.AUTHENTICATE, testcards.AUTHENTICATE_UNLESS_SET_UP)
-SUPPORTED_TYPES = ("card", payment_methods.sepa_debit.TYPE)
+SUPPORTED_TYPES = ("card", payment_methods.sepa_debit.TYPE, payment_methods.us_bank_account.TYPE)
 
 
 # -- helpers ----------------------------------------------------------------------------
@@ -135,7 +142,7 @@ def _check_types(params: dict[str, Any]) -> list[str] | None:
                 f'The payment method type "{kind}" is invalid. Please ensure the provided type '
                 "is activated in your dashboard (https://dashboard.stripe.com/account/payments/"
                 "settings) and your account is enabled for any preview features that you are "
-                "trying to use. (The sandbox supports card and sepa_debit only.)",
+                "trying to use. (The sandbox supports card, sepa_debit and us_bank_account only.)",
                 param=f"payment_method_types[{index}]"
                 if len(types) > 1
                 else "payment_method_types",
@@ -182,6 +189,11 @@ def _options(types: list[str], given: Any, current: dict[str, Any] | None = None
         options["card"] = _card_options(given, current.get("card"))
     if payment_methods.sepa_debit.TYPE in types:
         options["sepa_debit"] = current.get("sepa_debit") or {}
+    ach = payment_methods.us_bank_account
+    if ach.TYPE in types:
+        given_ach = given.get(ach.TYPE) if isinstance(given, dict) else None
+        kept = current.get(ach.TYPE) if given_ach is None else None
+        options[ach.TYPE] = kept or ach.options(given_ach)
     return options
 
 
@@ -423,6 +435,17 @@ def _confirm(
     if payment_method["type"] == payment_methods.sepa_debit.TYPE:
         intent["mandate"] = mandates.create(ctx, payment_method, mandate_data)["id"]
         return _succeed(ctx, intent, payment_method)
+    ach = payment_methods.us_bank_account
+    if payment_method["type"] == ach.TYPE:
+        intent["mandate"] = mandates.create(ctx, payment_method, mandate_data)["id"]
+        if ach.is_verified(ctx, payment_method["id"]):
+            return _succeed(ctx, intent, payment_method)
+        ach.begin_verification(ctx, payment_method["id"], intent["mandate"])
+        intent["next_action"] = ach.verification_action(ctx, intent["id"], "amounts")
+        intent["status"] = "requires_action"
+        ctx.save(intent)
+        ctx.emit("setup_intent.requires_action", intent)
+        return intent
     card = payment_methods.card_of(payment_method)
     payment_methods.mark_checked(payment_method)
     ctx.save(payment_method)
@@ -502,6 +525,34 @@ def finish_authentication(ctx: RequestContext, intent_id: str, approved: bool) -
     return intent
 
 
+def verify_microdeposits(
+    ctx: RequestContext, params: dict[str, Any], intent: str
+) -> dict[str, Any]:
+    """The customer's microdeposit amounts or descriptor code for an ACH set up: right
+    values complete it; too many wrong ones, or a timeout, fail it."""
+    obj = _load(ctx, intent)
+    _check_secret(obj, params.get("client_secret"))
+    ach = payment_methods.us_bank_account
+    try:
+        payment_method, ended = ach.verify_intent(ctx, obj, params, "setup_intent_unexpected_state")
+    except StripeError as exc:
+        exc.extra["setup_intent"] = dict(obj)
+        raise
+    if ended is None:
+        return _succeed(ctx, obj, payment_method)
+    obj.update(
+        last_setup_error=ach.failed_verification(ended, payment_method),
+        next_action=None,
+        payment_method=None,
+        status="requires_payment_method",
+    )
+    ctx.save(obj)
+    ctx.emit("setup_intent.setup_failed", obj)
+    ended.keep_writes = True
+    ended.extra["setup_intent"] = dict(obj)
+    raise ended
+
+
 def cancel(ctx: RequestContext, params: dict[str, Any], intent: str) -> dict[str, Any]:
     obj = _load(ctx, intent)
     if obj["status"] == "canceled":
@@ -530,4 +581,5 @@ ROUTES = [
     Route("POST", "/v1/setup_intents/{intent}", update),
     Route("POST", "/v1/setup_intents/{intent}/confirm", confirm),
     Route("POST", "/v1/setup_intents/{intent}/cancel", cancel),
+    Route("POST", "/v1/setup_intents/{intent}/verify_microdeposits", verify_microdeposits),
 ]

@@ -29,7 +29,6 @@ from __future__ import annotations
 from typing import Any
 
 from ...framework.context import RequestContext
-from ...framework.errors import InvalidRequestError
 from ...framework.testcards import (
     ACH_FAILURE_MESSAGES,
     ACH_PROCESSING,
@@ -149,13 +148,6 @@ def _pending_charge(
     return charge
 
 
-def ach_options(given: Any) -> dict[str, Any]:
-    """`payment_method_options[us_bank_account]`: how the account is verified (the sandbox
-    has no Financial Connections, so `automatic` falls back to microdeposits)."""
-    given = given if isinstance(given, dict) else {}
-    return {"verification_method": given.get("verification_method") or "automatic"}
-
-
 def start(
     ctx: RequestContext,
     intent: dict[str, Any],
@@ -209,32 +201,16 @@ def verify_microdeposits(
     submit the debit; a wrong guess is counted; too many, or a timeout, fail the payment
     (the intent needs a new payment method)."""
     ach = payment_methods.us_bank_account
-    action = intent.get("next_action") or {}
-    payment_method = ctx.find("payment_method", intent["payment_method"] or "")
-    if action.get("type") != "verify_with_microdeposits" or payment_method is None:
-        # Stripe's code; the sentence is the sandbox's.
-        raise InvalidRequestError(
-            "This PaymentIntent is not waiting for microdeposit verification (its status "
-            f"is {intent['status']}).",
-            code="payment_intent_unexpected_state",
-        )
-    kind = action["verify_with_microdeposits"]["microdeposit_type"]
-    ended = ach.verify(ctx, payment_method["id"], params, kind)
+    payment_method, ended = ach.verify_intent(
+        ctx, intent, params, "payment_intent_unexpected_state"
+    )
     if ended is None:
         mandate_id = ach.verification_mandate(ctx, payment_method["id"])
         mandate = ctx.find(mandates.OBJECT, mandate_id) if mandate_id else None
         _submit(ctx, intent, payment_method, mandate)
         return
-    body = ended.body()["error"]
     intent.update(
-        last_payment_error={
-            "code": body["code"],
-            "doc_url": charging.doc_url(body["code"]),
-            "message": body["message"],
-            "payment_method": payment_method,
-            "payment_method_type": ach.TYPE,
-            "type": "invalid_request_error",
-        },
+        last_payment_error=ach.failed_verification(ended, payment_method),
         next_action=None,
         payment_method=None,
         status="requires_payment_method",

@@ -115,7 +115,9 @@ def new_intent(
     if "sepa_debit" in types:
         options["sepa_debit"] = {}
     if "us_bank_account" in types:
-        options["us_bank_account"] = debits.ach_options(given_options.get("us_bank_account"))
+        options["us_bank_account"] = payment_methods.us_bank_account.options(
+            given_options.get("us_bank_account")
+        )
     apm = params.get("automatic_payment_methods") or {}
     return {
         "id": intent_id,

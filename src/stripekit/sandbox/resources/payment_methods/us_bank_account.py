@@ -157,6 +157,14 @@ def _page_base(ctx: RequestContext) -> str:
     return charging.page_base(ctx)
 
 
+def options(given: Any) -> dict[str, Any]:
+    """`payment_method_options[us_bank_account]` of an intent: how the account is verified
+    (the sandbox has no Financial Connections, so `automatic` falls back to
+    microdeposits)."""
+    given = given if isinstance(given, dict) else {}
+    return {"verification_method": given.get("verification_method") or "automatic"}
+
+
 def is_verified(ctx: RequestContext, payment_method_id: str) -> bool:
     record = ctx.find(VERIFICATION, payment_method_id)
     return bool(record and record["verified"])
@@ -204,6 +212,43 @@ def verify(
     error = mismatch_error(params, remaining)
     error.keep_writes = True
     raise error
+
+
+def verify_intent(
+    ctx: RequestContext, intent: dict[str, Any], params: dict[str, Any], state_code: str
+) -> tuple[dict[str, Any], InvalidRequestError | None]:
+    """Judge the values entered for a PaymentIntent's or SetupIntent's microdeposits:
+    its PaymentMethod and what `verify` says. An intent not waiting for them is refused
+    with `state_code` (`payment_intent_unexpected_state` / `setup_intent_unexpected_state`)."""
+    action = intent.get("next_action") or {}
+    payment_method = ctx.find("payment_method", intent["payment_method"] or "")
+    if action.get("type") != "verify_with_microdeposits" or payment_method is None:
+        noun = "PaymentIntent" if intent["object"] == "payment_intent" else "SetupIntent"
+        # Stripe's code; the sentence is the sandbox's.
+        raise InvalidRequestError(
+            f"This {noun} is not waiting for microdeposit verification (its status is "
+            f"{intent['status']}).",
+            code=state_code,
+        )
+    kind = action["verify_with_microdeposits"]["microdeposit_type"]
+    return payment_method, verify(ctx, payment_method["id"], params, kind)
+
+
+def failed_verification(
+    ended: InvalidRequestError, payment_method: dict[str, Any]
+) -> dict[str, Any]:
+    """The intent's `last_payment_error` / `last_setup_error` once verification failed."""
+    from ..payment_intents import charging  # payment intents import this package
+
+    body = ended.body()["error"]
+    return {
+        "code": body["code"],
+        "doc_url": charging.doc_url(body["code"]),
+        "message": body["message"],
+        "payment_method": payment_method,
+        "payment_method_type": TYPE,
+        "type": "invalid_request_error",
+    }
 
 
 def check_microdeposits(params: dict[str, Any], microdeposit_type: str) -> str | None:
