@@ -2,7 +2,8 @@
 from Stripe's test routing and account numbers, PaymentIntents that wait for microdeposit
 verification (`verify_with_microdeposits`), then in `processing` until sandbox time
 settles the debit (succeeded, or failed with the account's failure code), wrong
-microdeposit values and exhausted attempts, mandates, and the inputs Stripe refuses."""
+microdeposit values and exhausted attempts, mandates, SetupIntents verified the same way,
+the hosted verification page, and the inputs Stripe refuses."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 import stripe
+from test_three_d_secure import browse
 
 from conftest import Harness, assert_stripe_error
 
@@ -377,3 +379,31 @@ def test_verifying_a_setup_intent_not_waiting_is_refused(sk: Harness) -> None:
     after = client.v1.setup_intents.retrieve(intent.id)
     assert (after.status, after.last_setup_error) == ("requires_payment_method", None)
     assert types_of(client) == ["setup_intent.created"]
+
+
+# -- the hosted verification page -------------------------------------------------------------
+
+
+def test_the_hosted_page_shows_errors_then_verifies(sk: Harness) -> None:
+    client = sk.client
+    intent = debit(client)
+    url = intent.next_action.verify_with_microdeposits.hosted_verification_url
+    form = browse(sk, "GET", url)
+    assert form.status == 200 and "name=amount_1" in form.text
+    wrong = browse(sk, "POST", url, {"amount_1": "1", "amount_2": "2"})
+    assert "do not match the amounts" in wrong.text
+    assert "2 verification attempts remaining" in wrong.text
+    done = browse(sk, "POST", url, {"amount_1": "32", "amount_2": "45"})
+    assert "Bank account verified" in done.text
+    assert client.v1.payment_intents.retrieve(intent.id).status == "succeeded"
+    assert "Nothing to verify" not in browse(sk, "GET", url).text
+
+
+def test_the_hosted_page_verifies_a_setup_intent(sk: Harness) -> None:
+    client = sk.client
+    customer = client.v1.customers.create()
+    intent = setup(client, customer.id)
+    url = intent.next_action.verify_with_microdeposits.hosted_verification_url
+    done = browse(sk, "POST", url, {"descriptor_code": "SM11AA"})
+    assert "Bank account verified" in done.text
+    assert client.v1.setup_intents.retrieve(intent.id).status == "succeeded"
