@@ -407,3 +407,128 @@ def test_the_hosted_page_verifies_a_setup_intent(sk: Harness) -> None:
     done = browse(sk, "POST", url, {"descriptor_code": "SM11AA"})
     assert "Bank account verified" in done.text
     assert client.v1.setup_intents.retrieve(intent.id).status == "succeeded"
+
+
+# -- Checkout: completed unpaid while the microdeposits travel, then the debit's outcome --------
+
+
+def ach_session(client: stripe.StripeClient, types: list[str] | None = None) -> Any:
+    return client.v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "payment_method_types": types or ["card", "us_bank_account"],
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "usd",
+                        "unit_amount": 1800,
+                        "product_data": {"name": "Plan"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            "success_url": "https://shop.example.com/thanks",
+        }
+    )
+
+
+def complete_with_bank_account(sk: Harness, session_id: str, account: str) -> Any:
+    return sk.raw(
+        "POST",
+        f"/_sandbox/checkout/sessions/{session_id}/complete",
+        body=f"routing_number={ROUTING}&account_number={account}&name=Jenny+Rosen",
+    )
+
+
+@pytest.mark.parametrize(
+    ("account", "payment_status", "event"),
+    [
+        (SUCCEEDS, "paid", "checkout.session.async_payment_succeeded"),
+        (INSUFFICIENT_FUNDS, "unpaid", "checkout.session.async_payment_failed"),
+    ],
+)
+def test_checkout_completes_unpaid_until_verified_and_settled(
+    sk: Harness, account: str, payment_status: str, event: str
+) -> None:
+    client = sk.client
+    session = ach_session(client)
+    done = complete_with_bank_account(sk, session.id, account)
+    assert done.status == 200, done.body
+    assert (done.body["status"], done.body["payment_status"]) == ("complete", "unpaid")
+    intent = client.v1.payment_intents.retrieve(done.body["payment_intent"])
+    assert intent.status == "requires_action"
+    assert intent.next_action.type == "verify_with_microdeposits"
+    pm = client.v1.payment_methods.retrieve(intent.payment_method)
+    assert (pm.type, pm.us_bank_account.last4) == ("us_bank_account", account[-4:])
+    assert pm.billing_details.name == "Jenny Rosen"
+    completed = client.v1.events.list(params={"type": "checkout.session.completed"}).data
+    assert [e.data.object["payment_status"] for e in completed] == ["unpaid"]
+    assert client.v1.events.list(params={"type": event}).data == []
+
+    verify(client, intent.id, amounts=[32, 45])
+    after = client.v1.checkout.sessions.retrieve(session.id)
+    assert (after.status, after.payment_status) == ("complete", payment_status)
+    heard = client.v1.events.list(params={"type": event}).data
+    assert [e.data.object["id"] for e in heard] == [session.id]
+    types = types_of(client)
+    settled = (
+        "payment_intent.succeeded" if payment_status == "paid" else "payment_intent.payment_failed"
+    )
+    assert types.index(settled) < types.index(event)
+
+
+def test_checkout_refuses_a_bank_account_it_does_not_accept(sk: Harness) -> None:
+    client = sk.client
+    session = ach_session(client, ["card"])
+    refused = complete_with_bank_account(sk, session.id, SUCCEEDS)
+    assert refused.status == 402
+    assert "ACH Direct Debit" in refused.body["error"]["message"]
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    assert client.v1.payment_intents.list().data == []
+
+
+def test_checkout_refuses_a_bad_routing_number(sk: Harness) -> None:
+    client = sk.client
+    session = ach_session(client)
+    refused = sk.raw(
+        "POST",
+        f"/_sandbox/checkout/sessions/{session.id}/complete",
+        body=f"routing_number=110000001&account_number={SUCCEEDS}&name=Jenny+Rosen",
+    )
+    assert refused.status == 402
+    assert "Invalid routing number" in refused.body["error"]["message"]
+    assert client.v1.checkout.sessions.retrieve(session.id).status == "open"
+    assert client.v1.payment_methods.list(params={"type": "us_bank_account"}).data == []
+
+
+def test_the_hosted_checkout_page_offers_a_bank_account(sk: Harness) -> None:
+    client = sk.client
+    session = ach_session(client)
+    form = browse(sk, "GET", session.url)
+    assert "name=routing_number" in form.text and "id=ach_mandate" in form.text
+    incomplete = browse(
+        sk,
+        "POST",
+        session.url,
+        {"action": "pay", "email": "b@example.com", "payment_method_type": "us_bank_account"},
+    )
+    assert "Your bank account details are incomplete." in incomplete.text
+    paid = browse(
+        sk,
+        "POST",
+        session.url,
+        {
+            "action": "pay",
+            "email": "b@example.com",
+            "payment_method_type": "us_bank_account",
+            "routing_number": ROUTING,
+            "account_number": SUCCEEDS,
+            "bank_account_holder_name": "Jenny Rosen",
+        },
+    )
+    assert paid.status == 303
+    assert paid.headers["location"].startswith("https://shop.example.com/thanks")
+    done = client.v1.checkout.sessions.retrieve(session.id)
+    assert (done.status, done.payment_status) == ("complete", "unpaid")
+    intent = client.v1.payment_intents.retrieve(done.payment_intent)
+    assert intent.status == "requires_action"

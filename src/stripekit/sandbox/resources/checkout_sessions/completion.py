@@ -100,17 +100,27 @@ def card_from_form(
 def debit_from_form(
     ctx: RequestContext, session: dict[str, Any], form: dict[str, Any], email: str | None
 ) -> dict[str, Any]:
-    """The sepa_debit PaymentMethod an IBAN names (payment mode only, where the session
-    accepts SEPA debits); Stripe's errors for a bad IBAN or a missing name."""
-    if "sepa_debit" not in session["payment_method_types"] or session["mode"] != "payment":
-        # The sandbox's wording: its sessions take SEPA debits in payment mode only.
+    """The sepa_debit PaymentMethod an IBAN names, or the us_bank_account one routing and
+    account numbers name (payment mode only, where the session accepts that type);
+    Stripe's errors for a bad IBAN, bank account or a missing name."""
+    kind = "sepa_debit" if form.get("iban") else "us_bank_account"
+    if kind not in session["payment_method_types"] or session["mode"] != "payment":
+        # The sandbox's wording: its sessions take debits in payment mode only.
+        name = "SEPA Direct Debit" if kind == "sepa_debit" else "ACH Direct Debit"
         raise InvalidRequestError(
-            "This Checkout Session does not accept SEPA Direct Debit: it needs `sepa_debit` "
+            f"This Checkout Session does not accept {name}: it needs `{kind}` "
             "in `payment_method_types`, in payment mode."
         )
+    if kind == "sepa_debit":
+        details = {"iban": form["iban"]}
+    else:
+        details = {
+            "routing_number": form["routing_number"],
+            "account_number": form.get("account_number") or "",
+        }
     params = {
-        "type": "sepa_debit",
-        "sepa_debit": {"iban": form["iban"]},
+        "type": kind,
+        kind: details,
         "billing_details": {"email": email, "name": form.get("name") or None},
     }
     return payment_methods.create(ctx, params)
@@ -119,7 +129,7 @@ def debit_from_form(
 def _pay(
     ctx: RequestContext, session: dict[str, Any], form: dict[str, Any], email: str | None
 ) -> Outcome:
-    if form.get("iban"):
+    if form.get("iban") or form.get("routing_number"):
         card = debit_from_form(ctx, session, form, email)
     else:
         card = card_from_form(ctx, form, {"email": email, "name": form.get("name") or None})
@@ -195,11 +205,16 @@ def _pay_payment(ctx: RequestContext, session: dict[str, Any], card: dict[str, A
 def after_intent(ctx: RequestContext, session: dict[str, Any], intent: dict[str, Any]) -> Outcome:
     """Where a payment-mode PaymentIntent leaves the session."""
     status = intent["status"]
-    if status == "requires_action":
+    waits_for_microdeposits = (intent["next_action"] or {}).get("type") == (
+        "verify_with_microdeposits"
+    )
+    if status == "requires_action" and not waits_for_microdeposits:
         return Outcome(redirect=intent["next_action"]["redirect_to_url"]["url"])
-    if status in ("succeeded", "requires_capture", "processing"):
+    if status in ("succeeded", "requires_capture", "processing") or waits_for_microdeposits:
         # A debit still processing completes the session unpaid; its outcome follows
-        # (`debit_settled`).
+        # (`debit_settled`). So does an ACH debit waiting for its microdeposits (the
+        # sandbox has no Financial Connections): the customer verifies them on the hosted
+        # verification page, then the debit is submitted and settles.
         _redeem_discount(ctx, session)
         complete(ctx, session, "paid" if status == "succeeded" else "unpaid")
         return Outcome(redirect=success_address(session))
@@ -363,7 +378,7 @@ def complete(ctx: RequestContext, session: dict[str, Any], payment_status: str) 
 
 
 def debit_settled(ctx: RequestContext, intent: dict[str, Any]) -> None:
-    """A session completed unpaid hears how its SEPA debit ended: paid, with
+    """A session completed unpaid hears how its SEPA or ACH debit ended: paid, with
     `checkout.session.async_payment_succeeded`, or `..._failed` (still unpaid)."""
     paid_by = (Filter(("payment_intent",), "eq", intent["id"]),)
     for session in ctx.tx.scan(ctx.account, model.TYPE, paid_by):

@@ -3,8 +3,9 @@
 GET shows the line items (with quantity fields for adjustable ones), the total, an email
 field when the session knows no customer or email, a promotion-code field when allowed,
 the shipping options to choose from (radio buttons) and the shipping address when the
-session collects one, the card form, an IBAN form when the session takes SEPA debits, and
-a cancel link to `cancel_url`. The form POSTs back to the same address (`action=pay`, or
+session collects one, the card form, an IBAN form when the session takes SEPA debits, a
+bank account form (routing and account numbers) when it takes ACH debits, and a cancel
+link to `cancel_url`. The form POSTs back to the same address (`action=pay`, or
 `action=promotion_code`); a declined card or a bad IBAN shows its message above the form,
 3-D Secure goes through the sandbox's authentication page and comes back to `.../return`,
 and success sends the browser (303) to `success_url` with the session's id. Plain HTML
@@ -124,10 +125,11 @@ def render_form(
 
 def offered_methods(session: dict[str, Any]) -> list[str]:
     """The payment method types the session accepts that the page can take: cards, and
-    SEPA debits in payment mode (where `completion.debit_from_form` takes them)."""
+    SEPA and ACH debits in payment mode (where `completion.debit_from_form` takes them)."""
     offered = ["card"]
-    if "sepa_debit" in session["payment_method_types"] and session["mode"] == "payment":
-        offered.append("sepa_debit")
+    for debit in ("sepa_debit", "us_bank_account"):
+        if debit in session["payment_method_types"] and session["mode"] == "payment":
+            offered.append(debit)
     return offered
 
 
@@ -150,15 +152,46 @@ MANDATE_TEXT = (
 )
 
 
+# Stripe shows an ACH authorization before the buyer confirms; this sentence is the
+# sandbox's own.
+ACH_MANDATE_TEXT = (
+    "By paying with your bank account you authorise this business and Stripe, its payment "
+    "provider, to debit your account for this payment. Two small deposits will arrive in "
+    "your account in 1-2 business days; you will be asked to confirm their amounts."
+)
+
+
 def _methods_html(session: dict[str, Any]) -> str:
-    """The card form alone, or a choice between card and SEPA debit (both forms shown,
-    the radio button saying which one pays)."""
-    if offered_methods(session) == ["card"]:
+    """The card form alone, or a choice between card and the debits the session takes
+    (all forms shown, the radio button saying which one pays)."""
+    offered = offered_methods(session)
+    if offered == ["card"]:
         return _card_html("required")
     return (
         "<fieldset><legend><label><input type=radio name=payment_method_type value=card "
         "id=method_card checked> Card</label></legend>"
         f"{_card_html('')}</fieldset>"
+        + (_sepa_html() if "sepa_debit" in offered else "")
+        + (_ach_html() if "us_bank_account" in offered else "")
+    )
+
+
+def _ach_html() -> str:
+    return (
+        "<fieldset><legend><label><input type=radio name=payment_method_type "
+        "value=us_bank_account id=method_us_bank_account> US bank account (ACH)</label>"
+        "</legend><p><label>Routing number<br><input name=routing_number inputmode=numeric "
+        "autocomplete=off placeholder=110000000></label></p>"
+        "<p><label>Account number<br><input name=account_number inputmode=numeric "
+        "autocomplete=off placeholder=000123456789></label></p>"
+        "<p><label>Account holder's name<br><input name=bank_account_holder_name "
+        "autocomplete=name></label></p>"
+        f"<p class=muted id=ach_mandate>{ACH_MANDATE_TEXT}</p></fieldset>"
+    )
+
+
+def _sepa_html() -> str:
+    return (
         "<fieldset><legend><label><input type=radio name=payment_method_type value=sepa_debit "
         "id=method_sepa_debit> SEPA Direct Debit</label></legend>"
         '<p><label>IBAN<br><input name=iban autocomplete=off placeholder="DE89 3704 0044 '
@@ -269,12 +302,20 @@ def submit(ctx: RequestContext, params: dict[str, Any], session: str) -> pages.P
             field: _field(params, f"shipping_{field}") for field in model.SHIPPING_FIELDS
         },
     }
-    if _field(params, "payment_method_type") == "sepa_debit":
+    chosen = _field(params, "payment_method_type")
+    if chosen != "sepa_debit":
+        form["iban"] = ""  # another method pays; an IBAN typed as well is not used
+    if chosen != "us_bank_account":
+        form["routing_number"] = ""  # likewise a bank account's numbers
+    if chosen == "sepa_debit":
         if not _field(params, "iban"):
             return render_form(ctx, obj, "Your IBAN is incomplete.", status=400)
         form["name"] = _field(params, "account_holder_name")
-    else:
-        form["iban"] = ""  # the card pays; an IBAN typed as well is not used
+    elif chosen == "us_bank_account":
+        if not _field(params, "routing_number") or not _field(params, "account_number"):
+            # The sandbox's sentence, in the style of the card form's.
+            return render_form(ctx, obj, "Your bank account details are incomplete.", status=400)
+        form["name"] = _field(params, "bank_account_holder_name")
     try:
         outcome = completion.pay(ctx, obj, form)
     except StripeError as exc:
@@ -362,7 +403,9 @@ def complete(ctx: RequestContext, params: dict[str, Any], session: str) -> dict[
     """`POST /_sandbox/checkout/sessions/{id}/complete` (sandbox only, secret key): pay an
     open session as a buyer on the hosted page would, with `card_number` (default
     4242 4242 4242 4242) and `email`, for scripts and `stripekit trigger`; or with `iban`
-    (and the account holder's `name`) for a SEPA debit, when the session accepts one;
+    (and the account holder's `name`) for a SEPA debit, or `routing_number` and
+    `account_number` (and `name`) for an ACH debit, when the session accepts one (an ACH
+    debit completes it unpaid, waiting for its microdeposits);
     `shipping_rate` picks one of its `shipping_options` and `shipping_details` (`name`,
     `line1`, `city`, `postal_code`, `country`) is the address when it collects one.
     Answers the session; a decline is a 402 card error with the page's message, a bad
@@ -372,13 +415,16 @@ def complete(ctx: RequestContext, params: dict[str, Any], session: str) -> dict[
         raise InvalidRequestError(
             f"This Checkout Session is {obj['status']}, not open.", param="session"
         )
+    debit = params.get("iban") or params.get("routing_number")
     form = {
         "card_number": str(params.get("card_number") or "4242424242424242"),
         "exp": "12/34",
         "cvc": "123",
         "email": str(params.get("email") or "buyer@example.com"),
         "iban": str(params.get("iban") or ""),
-        "name": str(params.get("name") or ("Jenny Rosen" if params.get("iban") else "")),
+        "routing_number": str(params.get("routing_number") or ""),
+        "account_number": str(params.get("account_number") or ""),
+        "name": str(params.get("name") or ("Jenny Rosen" if debit else "")),
         "shipping_rate": str(params.get("shipping_rate") or ""),
         "shipping_details": params.get("shipping_details") or {},
     }
