@@ -29,7 +29,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Claim = Literal["run", "done", "busy"]
 State = Literal["running", "done", "failed"]
@@ -58,10 +58,14 @@ class Ledger(ABC):
         """Whether this caller should run `handler` for `event` now (see the module's doc)."""
 
     @abstractmethod
-    def complete(self, event: str, handler: str) -> None: ...
+    def _finish(self, event: str, handler: str, state: State, error: str | None) -> None:
+        """Record a claim's end: its new state, clock time, and no lease."""
 
-    @abstractmethod
-    def fail(self, event: str, handler: str, error: str) -> None: ...
+    def complete(self, event: str, handler: str) -> None:
+        self._finish(event, handler, "done", None)
+
+    def fail(self, event: str, handler: str, error: str) -> None:
+        self._finish(event, handler, "failed", error)
 
     @abstractmethod
     def entries(self, event: str | None = None) -> list[Entry]:
@@ -112,12 +116,6 @@ class MemoryLedger(Ledger):
                     entry, state=state, updated=self.clock(), lease_until=None, error=error
                 )
 
-    def complete(self, event: str, handler: str) -> None:
-        self._finish(event, handler, "done", None)
-
-    def fail(self, event: str, handler: str, error: str) -> None:
-        self._finish(event, handler, "failed", error)
-
     def entries(self, event: str | None = None) -> list[Entry]:
         with self._lock:
             found = [e for e in self._entries.values() if event is None or e.event == event]
@@ -148,7 +146,49 @@ CREATE INDEX IF NOT EXISTS stripekit_webhook_ledger_by_updated
 _COLUMNS = "event, handler, state, attempts, updated, lease_until, error"
 
 
-class SQLiteLedger(Ledger):
+class _SQLLedger(Ledger):
+    """What the SQL ledgers share: one connection behind a lock, and every statement but
+    the claim (which each database makes atomic its own way). `_P` is the driver's
+    parameter placeholder."""
+
+    _P = "?"
+    _db: Any
+    _lock: threading.Lock
+
+    def _finish(self, event: str, handler: str, state: State, error: str | None) -> None:
+        p = self._P
+        with self._lock:
+            self._db.execute(
+                f"UPDATE stripekit_webhook_ledger SET state = {p}, updated = {p}, "
+                f"lease_until = NULL, error = {p} WHERE event = {p} AND handler = {p}",
+                (state, self.clock(), error, event, handler),
+            )
+
+    def entries(self, event: str | None = None) -> list[Entry]:
+        query = f"SELECT {_COLUMNS} FROM stripekit_webhook_ledger"
+        args: tuple[str, ...] = ()
+        if event is not None:
+            query += f" WHERE event = {self._P}"
+            args = (event,)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY updated", args).fetchall()
+        return [Entry(*row) for row in rows]
+
+    def prune(self, before: float) -> int:
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM stripekit_webhook_ledger WHERE state = 'done' "
+                f"AND updated < {self._P}",
+                (before,),
+            )
+        return int(cursor.rowcount)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class SQLiteLedger(_SQLLedger):
     """Entries in a SQLite file (WAL), shared by the worker processes that open it. The
     table's name is prefixed, so the file may be the app's own database."""
 
@@ -195,42 +235,6 @@ class SQLiteLedger(Ledger):
                 raise
             return decision
 
-    def _finish(self, event: str, handler: str, state: State, error: str | None) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE stripekit_webhook_ledger SET state = ?, updated = ?, "
-                "lease_until = NULL, error = ? WHERE event = ? AND handler = ?",
-                (state, self.clock(), error, event, handler),
-            )
-
-    def complete(self, event: str, handler: str) -> None:
-        self._finish(event, handler, "done", None)
-
-    def fail(self, event: str, handler: str, error: str) -> None:
-        self._finish(event, handler, "failed", error)
-
-    def entries(self, event: str | None = None) -> list[Entry]:
-        query = f"SELECT {_COLUMNS} FROM stripekit_webhook_ledger"
-        args: tuple[str, ...] = ()
-        if event is not None:
-            query += " WHERE event = ?"
-            args = (event,)
-        with self._lock:
-            rows = self._db.execute(query + " ORDER BY updated", args).fetchall()
-        return [Entry(*row) for row in rows]
-
-    def prune(self, before: float) -> int:
-        with self._lock:
-            cursor = self._db.execute(
-                "DELETE FROM stripekit_webhook_ledger WHERE state = 'done' AND updated < ?",
-                (before,),
-            )
-        return cursor.rowcount
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
 
 _PG_SCHEMA = """
 CREATE TABLE IF NOT EXISTS stripekit_webhook_ledger (
@@ -248,9 +252,11 @@ CREATE INDEX IF NOT EXISTS stripekit_webhook_ledger_by_updated
 """
 
 
-class PostgresLedger(Ledger):
+class PostgresLedger(_SQLLedger):
     """Entries in a PostgreSQL table (in the connection's schema), shared by workers on
     any number of hosts. Needs psycopg (`pip install 'stripekit[postgres]'`)."""
+
+    _P = "%s"
 
     def __init__(self, url: str, clock: Clock = time.time) -> None:
         super().__init__(clock)
@@ -293,39 +299,3 @@ class PostgresLedger(Ledger):
                     (now, now + lease, event, handler),
                 )
             return decision
-
-    def _finish(self, event: str, handler: str, state: State, error: str | None) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE stripekit_webhook_ledger SET state = %s, updated = %s, "
-                "lease_until = NULL, error = %s WHERE event = %s AND handler = %s",
-                (state, self.clock(), error, event, handler),
-            )
-
-    def complete(self, event: str, handler: str) -> None:
-        self._finish(event, handler, "done", None)
-
-    def fail(self, event: str, handler: str, error: str) -> None:
-        self._finish(event, handler, "failed", error)
-
-    def entries(self, event: str | None = None) -> list[Entry]:
-        query = f"SELECT {_COLUMNS} FROM stripekit_webhook_ledger"
-        args: tuple[str, ...] = ()
-        if event is not None:
-            query += " WHERE event = %s"
-            args = (event,)
-        with self._lock:
-            rows = self._db.execute(query + " ORDER BY updated", args).fetchall()
-        return [Entry(*row) for row in rows]
-
-    def prune(self, before: float) -> int:
-        with self._lock:
-            cursor = self._db.execute(
-                "DELETE FROM stripekit_webhook_ledger WHERE state = 'done' AND updated < %s",
-                (before,),
-            )
-        return cursor.rowcount
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
